@@ -1,0 +1,411 @@
+"""The fact model: what the normalizer reads from a chart, and all that eligibility may read.
+
+Every fact carries where it came from (``sources``: FHIR references such as
+``"Observation/abc"``), when it was true (``effective``), and how it was read
+(``read_from``: a code, free text, or derived from other facts by a documented rule).
+
+A fact that is not in ``PatientFacts`` is *unknown*: there are no sentinel values
+(no ECOG of -1, no empty strings). Example::
+
+    facts.latest_lab("hemoglobin")          # -> LabFact(value=112.0, unit="g/L", ...) or None
+    facts.stage("clinical", "N")            # -> StageFact(value="N0", ...) or None
+    facts.performance("ecog")               # -> PerformanceFact(value=1, ...) or None
+
+Conflicts are never merged away: every fact read stays in ``facts``; the accessors pick
+one by the documented rule (newest effective date first; a coded fact beats a text fact
+of the same date; pathological staging never stands in for clinical).
+
+Adding a fact: a model here (with a unique ``kind``), its entry in ``AnyFact``, one
+module in ``app/facts/`` that reads it, and its entry in the criteria vocabulary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Annotated, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ReadFrom = Literal["code", "text", "derived"]
+
+# c, p and yp staging are different facts with different dates; never merged.
+StagingContext = Literal["clinical", "pathological", "post_neoadjuvant"]
+StageCategory = Literal["T", "N", "M", "group"]
+
+CancerSite = Literal["rectum", "colon", "rectosigmoid", "esophagus", "other"]
+Histology = Literal[
+    "adenocarcinoma",
+    "mucinous_adenocarcinoma",
+    "signet_ring_cell_carcinoma",
+    "squamous_cell_carcinoma",
+    "neuroendocrine",
+    "other",
+]
+DiagnosisConfirmation = Literal["biopsy", "resection", "cytology", "imaging", "clinical"]
+Grade = Literal["G1", "G2", "G3", "G4", "GX"]
+
+MetastasisSite = Literal[
+    "liver", "lung", "bone", "brain", "peritoneum", "distant_lymph_node", "adrenal", "other"
+]
+
+PathologyFeature = Literal[
+    "lymphovascular_invasion",  # L1 or V1 or "LVI"
+    "lymphatic_invasion",  # L category
+    "venous_invasion",  # V category
+    "perineural_invasion",  # Pn category
+]
+SubmucosalLevel = Literal["sm1", "sm2", "sm3"]
+ResidualTumor = Literal["R0", "R1", "R2", "RX"]
+
+PerformanceScale = Literal["ecog", "karnofsky"]
+
+Analyte = Literal[
+    "hemoglobin",
+    "platelets",
+    "white_cells",
+    "alt",
+    "ast",
+    "bilirubin_total",
+    "creatinine",
+    "cea",
+    "ca19_9",
+]
+
+BiomarkerName = Literal["msi", "mmr", "kras", "nras", "braf", "pd_l1", "her2", "er", "pr"]
+BiomarkerStatus = Literal[
+    "msi_high",
+    "msi_low",
+    "mss",
+    "dmmr",
+    "pmmr",
+    "mutated",
+    "wild_type",
+    "positive",
+    "negative",
+    "equivocal",
+]
+
+# Coded history the seed trials (and oncology trials in general) ask about. The code sets
+# behind each category live in app/facts/codes.py with their source.
+ConditionCategory = Literal[
+    "inflammatory_bowel_disease",
+    "familial_adenomatous_polyposis",
+    "hiv",
+    "hepatitis_b",
+    "hepatitis_c",
+    "syphilis",
+    "malignancy",  # any cancer; the primary is told apart by PrimaryCancerFact
+    "non_melanoma_skin_cancer",
+    "myocardial_infarction",
+    "heart_failure",
+    "unstable_angina",
+    "cardiovascular_disease",
+    "peripheral_vascular_disease",
+    "pulmonary_hypertension",
+    "copd",
+    "respiratory_failure",
+    "hepatic_insufficiency",
+    "renal_insufficiency",
+    "coagulopathy",
+    "chronic_anemia",
+    "leukopenia",
+    "thrombocytopenia",
+    "immunodeficiency",
+    "connective_tissue_disease",
+    "bacterial_infection",
+    "fungal_infection",
+    "mental_illness",
+    "cognitive_impairment",
+    "drug_abuse",
+    "alcohol_dependence",
+]
+ConditionStatus = Literal["active", "recurrence", "relapse", "inactive", "remission", "resolved"]
+
+TreatmentCategory = Literal[
+    "local_excision",
+    "total_mesorectal_excision",
+    "surgery",
+    "radiotherapy",
+    "chemotherapy",
+    "immunotherapy",
+    "chemoradiotherapy",
+]
+LocalExcisionTechnique = Literal["TEM", "TAMIS", "TSPM", "EMR", "ESD", "polypectomy", "other"]
+BodyRegion = Literal["chest", "pelvis", "abdomen", "rectum", "esophagus", "liver", "other"]
+
+
+class Fact(BaseModel):
+    """What every fact has: where it came from, when, and how it was read."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sources: list[str] = Field(
+        default_factory=list,
+        description="FHIR references the fact was read from, e.g. 'Observation/abc'.",
+    )
+    effective: date | None = Field(
+        default=None, description="When the fact was observed, or recorded if no better date."
+    )
+    read_from: ReadFrom = Field(
+        default="code", description="code: a coded element; text: free text; derived: a rule."
+    )
+    note: str | None = Field(
+        default=None, description="How a text or derived fact was obtained, for a clinician."
+    )
+
+
+class AgeFact(Fact):
+    """Age at the evaluation date. A year-only birthDate gives a range (min < max)."""
+
+    kind: Literal["age"] = "age"
+    years_min: int
+    years_max: int
+    birth_date_precision: Literal["year", "month", "day"]
+
+
+class SexFact(Fact):
+    kind: Literal["sex"] = "sex"
+    value: Literal["male", "female", "other", "unknown"]
+
+
+class PregnancyFact(Fact):
+    kind: Literal["pregnancy"] = "pregnancy"
+    pregnant: bool
+
+
+class LactationFact(Fact):
+    kind: Literal["lactation"] = "lactation"
+    lactating: bool
+
+
+class PrimaryCancerFact(Fact):
+    kind: Literal["primary_cancer"] = "primary_cancer"
+    site: CancerSite
+    histology: Histology | None = None
+    diagnosed: date | None = None
+    confirmed_by: DiagnosisConfirmation | None = None
+    clinical_status: ConditionStatus | None = None
+    codes: list[str] = Field(
+        default_factory=list, description="system|code of what was read, e.g. 'ICD-10-CM|C20'."
+    )
+
+
+class GradeFact(Fact):
+    """Grade / differentiation; 'poorly differentiated' is G3."""
+
+    kind: Literal["grade"] = "grade"
+    value: Grade
+
+
+class StageFact(Fact):
+    """One TNM category or stage group in one staging context.
+
+    Values are normalized without the context prefix: 'T1', 'T4b', 'Tis', 'TX', 'N0',
+    'N1a', 'M0', 'M1c', stage groups 'I', 'IIA', 'IIIC', 'IV' (Arabic '3C' becomes 'IIIC').
+    """
+
+    kind: Literal["stage"] = "stage"
+    context: StagingContext
+    category: StageCategory
+    value: str
+    system: str | None = Field(default=None, description="e.g. 'AJCC 8', 'UICC 8'.")
+
+
+class SubmucosalInvasionFact(Fact):
+    """Depth of submucosal invasion of a T1 tumor (from pathology text in practice)."""
+
+    kind: Literal["submucosal_invasion"] = "submucosal_invasion"
+    level: SubmucosalLevel | None = None
+    depth_um: float | None = None
+
+
+class AnalVergeDistanceFact(Fact):
+    """Distance of the tumor's lower edge from the anal verge."""
+
+    kind: Literal["anal_verge_distance"] = "anal_verge_distance"
+    cm: float
+    modality: Literal["mri", "endoscopy", "ct", "digital_rectal_exam", "other"] | None = None
+
+
+class TumorSizeFact(Fact):
+    kind: Literal["tumor_size"] = "tumor_size"
+    greatest_dimension_cm: float
+
+
+class PathologyFeatureFact(Fact):
+    """A high-risk pathology feature, present or absent (absent only when recorded so)."""
+
+    kind: Literal["pathology_feature"] = "pathology_feature"
+    feature: PathologyFeature
+    present: bool
+    detail: str | None = Field(default=None, description="e.g. 'L1', 'V2', 'Pn1'.")
+
+
+class MarginFact(Fact):
+    kind: Literal["margin"] = "margin"
+    residual: ResidualTumor | None = None
+    involved: bool | None = None
+
+
+class MetastasisFact(Fact):
+    """Distant metastasis recorded present (with its site) or recorded absent (site None)."""
+
+    kind: Literal["metastasis"] = "metastasis"
+    present: bool
+    site: MetastasisSite | None = None
+
+
+class PerformanceFact(Fact):
+    """ECOG (0-5) or Karnofsky (0-100). A value mapped from the other scale is 'derived'."""
+
+    kind: Literal["performance"] = "performance"
+    scale: PerformanceScale
+    value: int
+
+
+class LabFact(Fact):
+    """A lab result in canonical units, with its reference range in the same units.
+
+    Canonical units: hemoglobin g/L; platelets and white cells 10*9/L; ALT, AST U/L;
+    bilirubin and creatinine umol/L; CEA ug/L; CA 19-9 kU/L.
+    """
+
+    kind: Literal["lab"] = "lab"
+    analyte: Analyte
+    value: float
+    unit: str
+    reference_low: float | None = None
+    reference_high: float | None = Field(
+        default=None, description="Upper limit of normal, in the canonical unit, when given."
+    )
+    original: str | None = Field(default=None, description="Value and unit as recorded.")
+    loinc: str | None = None
+
+
+class BiomarkerFact(Fact):
+    kind: Literal["biomarker"] = "biomarker"
+    marker: BiomarkerName
+    status: BiomarkerStatus | None = None
+    value: float | None = Field(default=None, description="e.g. PD-L1 TPS/CPS in percent.")
+    detail: str | None = Field(default=None, description="e.g. 'G12D', 'CPS'.")
+
+
+class ConditionFact(Fact):
+    """A coded (or text-read) diagnosis in the history, beside the primary cancer."""
+
+    kind: Literal["condition"] = "condition"
+    category: ConditionCategory
+    display: str | None = None
+    onset: date | None = None
+    abatement: date | None = None
+    clinical_status: ConditionStatus | None = None
+    codes: list[str] = Field(default_factory=list)
+
+
+class TreatmentFact(Fact):
+    """A prior procedure or treatment (Procedure, or report text)."""
+
+    kind: Literal["treatment"] = "treatment"
+    category: TreatmentCategory
+    technique: LocalExcisionTechnique | None = None
+    body_region: BodyRegion | None = None
+    performed: date | None = None
+    codes: list[str] = Field(default_factory=list)
+
+
+AnyFact = Annotated[
+    AgeFact
+    | SexFact
+    | PregnancyFact
+    | LactationFact
+    | PrimaryCancerFact
+    | GradeFact
+    | StageFact
+    | SubmucosalInvasionFact
+    | AnalVergeDistanceFact
+    | TumorSizeFact
+    | PathologyFeatureFact
+    | MarginFact
+    | MetastasisFact
+    | PerformanceFact
+    | LabFact
+    | BiomarkerFact
+    | ConditionFact
+    | TreatmentFact,
+    Field(discriminator="kind"),
+]
+
+
+class DataQualityWarning(BaseModel):
+    """Something in the record that could not be read or was suspicious.
+
+    ``message`` is written by trialmatch (never copied from the record), so it is safe
+    to show; ``source`` names the resource.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(examples=["observation.unknown_unit"])
+    message: str
+    source: str | None = None
+
+
+F = TypeVar("F", bound=Fact)
+
+
+def _newest_first_key(fact: Fact) -> tuple[date, int]:
+    # Newest effective date first; at equal dates a coded fact beats a text one.
+    rank = {"code": 2, "derived": 1, "text": 0}[fact.read_from]
+    return (fact.effective or date.min, rank)
+
+
+class PatientFacts(BaseModel):
+    """Everything the normalizer read about one patient, as of one date."""
+
+    model_config = ConfigDict(frozen=True)
+
+    patient: str = Field(description="Reference of the Patient, e.g. 'Patient/123'.")
+    as_of: date
+    facts: list[AnyFact] = Field(default_factory=list)
+    warnings: list[DataQualityWarning] = Field(default_factory=list)
+
+    def of_kind(self, kind: type[F]) -> list[F]:
+        """All facts of one model, newest first (by the rule in `_newest_first_key`)."""
+        found = [f for f in self.facts if isinstance(f, kind)]
+        return sorted(found, key=_newest_first_key, reverse=True)
+
+    def _latest(self, found: Iterable[F]) -> F | None:
+        on_or_before = [f for f in found if f.effective is None or f.effective <= self.as_of]
+        return max(on_or_before, key=_newest_first_key, default=None)
+
+    def age(self) -> AgeFact | None:
+        return self._latest(self.of_kind(AgeFact))
+
+    def sex(self) -> SexFact | None:
+        return self._latest(self.of_kind(SexFact))
+
+    def primary_cancers(self) -> list[PrimaryCancerFact]:
+        return self.of_kind(PrimaryCancerFact)
+
+    def stage(self, context: StagingContext, category: StageCategory) -> StageFact | None:
+        """The newest stage of one context and category; other contexts never stand in."""
+        return self._latest(
+            (f for f in self.of_kind(StageFact) if f.context == context and f.category == category),
+        )
+
+    def performance(self, scale: PerformanceScale) -> PerformanceFact | None:
+        return self._latest(f for f in self.of_kind(PerformanceFact) if f.scale == scale)
+
+    def latest_lab(self, analyte: Analyte) -> LabFact | None:
+        """The most recent value on or before ``as_of``; older ones stay in `labs()`."""
+        return self._latest(f for f in self.of_kind(LabFact) if f.analyte == analyte)
+
+    def labs(self, analyte: Analyte) -> list[LabFact]:
+        return [f for f in self.of_kind(LabFact) if f.analyte == analyte]
+
+    def conditions(self, category: ConditionCategory) -> list[ConditionFact]:
+        return [f for f in self.of_kind(ConditionFact) if f.category == category]
+
+    def treatments(self, category: TreatmentCategory) -> list[TreatmentFact]:
+        return [f for f in self.of_kind(TreatmentFact) if f.category == category]

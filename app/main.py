@@ -1,0 +1,90 @@
+"""The FastAPI application, built by `create_app()`.
+
+``uvicorn app.main:app`` serves the module-level `app`; tests build their own with
+`create_app(settings)` so each test controls its configuration.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.api import health
+from app.config import Settings, get_settings
+from app.errors import ApiError, ErrorBody, ErrorDetail
+
+log = logging.getLogger("trialmatch")
+
+DESCRIPTION = """
+Clinical trial matching for oncology. Post a patient's FHIR R4 Bundle (or name a patient
+held by the EHR) and get every trial in the library ranked, each with the criteria the
+patient fails, the data that is missing, and what a person must confirm.
+
+Eligibility is three-valued: a criterion passes, fails, or is unknown. A missing
+measurement is never a pass.
+"""
+
+
+def _error_response(
+    status: int, details: list[ErrorDetail], headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(ErrorBody(detail=details).model_dump(), status_code=status, headers=headers)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return _error_response(exc.status_code, exc.details, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own messages describe the schema, but `input` may echo patient data:
+        # keep type, loc and msg only.
+        details = [
+            ErrorDetail(
+                type=f"request.{err.get('type', 'invalid')}",
+                msg=str(err.get("msg", "Invalid request.")),
+                loc=[str(part) if not isinstance(part, int) else part for part in err["loc"]],
+            )
+            for err in exc.errors()
+        ]
+        return _error_response(422, details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        message = {404: "No such resource.", 405: "Method not allowed on this resource."}.get(
+            exc.status_code, "The request could not be served."
+        )
+        return _error_response(exc.status_code, [ErrorDetail(type=f"request.{kind}", msg=message)])
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        # Only the exception's class name is logged: its text may hold patient data.
+        log.error(
+            "internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__
+        )
+        return _error_response(
+            500, [ErrorDetail(type="internal.error", msg="Internal error; it has been logged.")]
+        )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="trialmatch",
+        version="0.1.0",
+        description=DESCRIPTION,
+        responses={500: {"model": ErrorBody}},
+    )
+    app.state.settings = settings
+    _install_error_handlers(app)
+    app.include_router(health.router)
+    return app
+
+
+app = create_app()
