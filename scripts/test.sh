@@ -3,6 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh dev
-.venv/bin/ruff check app tests bench
+.venv/bin/ruff check app tests bench examples
 .venv/bin/mypy --strict app
 .venv/bin/pytest "$@"
