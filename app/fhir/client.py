@@ -373,6 +373,9 @@ class FhirClient:
         status = response.status_code
         if status in (401, 403):
             raise _unauthorized()
+        if status in RETRY_STATUSES or status >= 500:
+            # Busy or failing, whatever its OperationOutcome says; retries are spent by now.
+            raise _unavailable(f"The EHR's FHIR server answered HTTP {status}.")
         body = _parse(response) if status == 200 or _is_json(response) else None
         if status != 200:
             if body is not None and body.get("resourceType") == "OperationOutcome":
