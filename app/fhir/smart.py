@@ -10,7 +10,7 @@ Example::
 
     auth = SmartBackendAuth(
         client_id="trialmatch",
-        private_key=load_private_key(Path("keys/trialmatch.pem")),
+        private_key=load_private_key(Path("keys/trialmatch.pem"), "RS384"),
         alg="RS384",
         scope="system/Observation.read",
         fhir_base_url="https://ehr.example.org/fhir",
@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 from joserfc import jwt
-from joserfc.jwk import ECKey, RSAKey, import_key
+from joserfc.jwk import ECKey, RSAKey
 
 from app.config import Settings
 from app.errors import UpstreamError
@@ -78,11 +78,13 @@ class BearerAuth:
         return False  # a static token stays wrong
 
 
-def load_private_key(path: Path) -> RSAKey | ECKey:
-    """Read a PEM private key (RSA for RS384, EC P-384 for ES384)."""
-    key = import_key(path.read_bytes())
-    if not isinstance(key, RSAKey | ECKey):
-        raise ValueError("SMART private key must be RSA or EC")
+def load_private_key(path: Path, alg: AssertionAlg) -> RSAKey | ECKey:
+    """Read a PEM private key: RSA for RS384, EC P-384 for ES384."""
+    if alg == "RS384":
+        return RSAKey.import_key(path.read_bytes())
+    key = ECKey.import_key(path.read_bytes())
+    if key.curve_name != "P-384":
+        raise ValueError("ES384 needs an EC P-384 key")
     return key
 
 
@@ -235,7 +237,9 @@ def auth_from_settings(settings: Settings) -> Auth:
         assert settings.fhir_base_url is not None
         return SmartBackendAuth(
             client_id=settings.fhir_smart_client_id,
-            private_key=load_private_key(settings.fhir_smart_private_key_path),
+            private_key=load_private_key(
+                settings.fhir_smart_private_key_path, settings.fhir_smart_alg
+            ),
             alg=settings.fhir_smart_alg,
             scope=settings.fhir_smart_scope,
             fhir_base_url=settings.fhir_base_url,
