@@ -406,7 +406,7 @@ class FhirClient:
                 await asyncio.sleep(self._backoff(attempt))
                 continue
             status = response.status_code
-            if status == 401 and not reauthenticated and self._auth.rejected():
+            if status == 401 and not reauthenticated and self._auth.rejected(headers):
                 reauthenticated = True  # a cached token may have been revoked: one fresh try
                 continue
             if status in RETRY_STATUSES and attempt < self._options.retries:

@@ -54,8 +54,9 @@ class Auth(Protocol):
         """Headers to send with the next FHIR request."""
         ...
 
-    def rejected(self) -> bool:
-        """The server answered 401: drop cached credentials; True if a retry may succeed."""
+    def rejected(self, sent: dict[str, str]) -> bool:
+        """The server answered 401 to `sent` headers: drop them if cached; True if a retry may
+        succeed."""
         ...
 
 
@@ -63,7 +64,7 @@ class NoAuth:
     async def headers(self, http: httpx.AsyncClient, timeout: httpx.Timeout) -> dict[str, str]:
         return {}
 
-    def rejected(self) -> bool:
+    def rejected(self, sent: dict[str, str]) -> bool:
         return False
 
 
@@ -74,7 +75,7 @@ class BearerAuth:
     async def headers(self, http: httpx.AsyncClient, timeout: httpx.Timeout) -> dict[str, str]:
         return self._header
 
-    def rejected(self) -> bool:
+    def rejected(self, sent: dict[str, str]) -> bool:
         return False  # a static token stays wrong
 
 
@@ -138,10 +139,12 @@ class SmartBackendAuth:
             assert self._token is not None
             return {"Authorization": f"Bearer {self._token}"}
 
-    def rejected(self) -> bool:
-        had_token = self._token is not None
-        self._token = None
-        return had_token
+    def rejected(self, sent: dict[str, str]) -> bool:
+        # Concurrent searches may all be refused the same stale token: only the first drops
+        # it; the others retry with the token fetched since.
+        if self._token is not None and sent.get("Authorization") == f"Bearer {self._token}":
+            self._token = None
+        return True
 
     def assertion(self, token_url: str) -> str:
         """The signed JWT that authenticates this client at `token_url`."""

@@ -34,6 +34,7 @@ class FakeEhr:
         self.issued = 0
         self.revoked: set[str] = set()
         self.discovery = {"token_endpoint": TOKEN_URL}
+        self.revoke_after_patient_read = False
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == "/fhir/.well-known/smart-configuration":
@@ -54,6 +55,8 @@ class FakeEhr:
         if not token.startswith("tok-") or token in self.revoked:
             return httpx.Response(401)
         if request.url.path == "/fhir/Patient/p1":
+            if self.revoke_after_patient_read:
+                self.revoked.add(token)
             return httpx.Response(200, json={"resourceType": "Patient", "id": "p1"})
         return httpx.Response(200, json={"resourceType": "Bundle", "type": "searchset"})
 
@@ -119,6 +122,13 @@ def test_a_revoked_token_is_replaced_once() -> None:
     pull(ehr, auth)
     ehr.revoked.add("tok-1")
     pull(ehr, auth)
+    assert ehr.issued == 2
+
+
+def test_searches_refused_together_share_one_new_token() -> None:
+    ehr = FakeEhr()
+    ehr.revoke_after_patient_read = True  # the four concurrent searches all get a 401
+    pull(ehr, smart())
     assert ehr.issued == 2
 
 
