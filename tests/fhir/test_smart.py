@@ -36,7 +36,14 @@ class FakeEhr:
         self.discovery = {"token_endpoint": TOKEN_URL}
         self.revoke_after_patient_read = False
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path != "/fhir/Patient/p1" and self.revoke_after_patient_read:
+            # Every search is sent before any answer; Observation is refused last, after the
+            # others have renewed the token.
+            await asyncio.sleep(0.05 if request.url.path == "/fhir/Observation" else 0.01)
+        return self.answer(request)
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == "/fhir/.well-known/smart-configuration":
             return httpx.Response(200, json=self.discovery)
         if str(request.url) == TOKEN_URL:
