@@ -60,6 +60,10 @@ from app.fhir.record import READ_TYPES, FhirJson, PatientRecord
 from app.fhir.smart import Auth, NoAuth, auth_from_settings
 
 log = logging.getLogger("trialmatch.fhir")
+# httpx logs every request URL at INFO, and ours carry patient ids (Patient/123,
+# ?patient=123): keep httpx and httpcore to warnings whatever the root level is.
+for _name in ("httpx", "httpcore"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 # FHIR R4 id datatype: [A-Za-z0-9\-\.]{1,64}
 FHIR_ID = re.compile(r"[A-Za-z0-9.\-]{1,64}")

@@ -6,6 +6,7 @@ Each fake EHR is a plain handler function; the client under test is the real one
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -345,3 +346,20 @@ def test_observation_searches_name_codes_and_categories_and_merge_them() -> None
         "DiagnosticReport",
         "Procedure",
     }
+
+
+def test_logs_carry_neither_patient_id_nor_server_text(caplog: pytest.LogCaptureFixture) -> None:
+    def refuses(_: httpx.Request) -> httpx.Response:
+        outcome = {
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": "processing", "diagnostics": SECRET_TEXT}],
+        }
+        return fhir(outcome, 422)
+
+    caplog.set_level(logging.DEBUG)
+    error_of(ehr(refuses))
+    fetch(ehr(lambda _: searchset(observation("o1"))))
+    assert "fhir.operation_outcome" in caplog.text
+    assert "FHIR pull:" in caplog.text
+    assert SECRET_TEXT not in caplog.text
+    assert PID not in caplog.text
