@@ -46,8 +46,11 @@ async def measure(url: str, runs: int, page_size: int, by_code: bool) -> None:
     options = ClientOptions(page_size=page_size)
     async with httpx.AsyncClient() as http:
         client = FhirClient(http, url, options=options)
-        kwargs = {"observation_codes": CODES, "observation_categories": CATEGORIES}
-        await client.fetch_record(PATIENT, **(kwargs if by_code else {}))  # warm the connections
+        codes, categories = (CODES, CATEGORIES) if by_code else ([], [])
+        # warm the connections
+        record = await client.fetch_record(
+            PATIENT, observation_codes=codes, observation_categories=categories
+        )
         totals: list[float] = []
         slowest: list[float] = []
         last: list[SearchTiming] = []
@@ -55,7 +58,7 @@ async def measure(url: str, runs: int, page_size: int, by_code: bool) -> None:
             timings: list[SearchTiming] = []
             started = time.perf_counter()
             record = await client.fetch_record(
-                PATIENT, timings=timings, **(kwargs if by_code else {})
+                PATIENT, observation_codes=codes, observation_categories=categories, timings=timings
             )
             totals.append(time.perf_counter() - started)
             slowest.append(max(t.seconds for t in timings))
