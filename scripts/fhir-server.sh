@@ -6,7 +6,7 @@
 #   scripts/fhir-server.sh url               # print the base URL
 #   scripts/fhir-server.sh stop              # kill it by its PID
 #
-# Without PORT a free port is taken. The server runs from a scratch folder
+# Each start begins with an empty store. Without PORT a free port is taken. The server runs from a scratch folder
 # (TRIALMATCH_FHIR_SERVER_DIR, default var/fhir-server/) that holds its data, its
 # settings.yaml, its log, and these files written by `start`:
 #   base_url      the FHIR base URL, e.g. http://127.0.0.1:41234/fhir
