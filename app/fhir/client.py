@@ -398,8 +398,14 @@ class FhirClient:
         while True:
             headers = {"Accept": FHIR_JSON, **await self._auth.headers(self._http, self._timeout)}
             try:
+                # Never redirected, whatever the shared client says: a redirect could carry
+                # the token and the patient id to another origin.
                 response = await self._http.get(
-                    url, params=params, headers=headers, timeout=self._timeout
+                    url,
+                    params=params,
+                    headers=headers,
+                    timeout=self._timeout,
+                    follow_redirects=False,
                 )
             except httpx.TimeoutException:
                 raise _timeout() from None

@@ -202,7 +202,12 @@ class SmartBackendAuth:
     ) -> httpx.Response:
         try:
             return await http.request(
-                method, url, data=data, timeout=timeout, headers={"Accept": "application/json"}
+                method,
+                url,
+                data=data,
+                timeout=timeout,
+                headers={"Accept": "application/json"},
+                follow_redirects=False,  # the assertion goes only where it was addressed
             )
         except httpx.TimeoutException:
             raise _timeout() from None

@@ -363,3 +363,21 @@ def test_logs_carry_neither_patient_id_nor_server_text(caplog: pytest.LogCapture
     assert "FHIR pull:" in caplog.text
     assert SECRET_TEXT not in caplog.text
     assert PID not in caplog.text
+
+
+def test_redirects_are_not_followed_even_if_the_shared_client_would() -> None:
+    hosts: list[str] = []
+
+    def redirecting(request: httpx.Request) -> httpx.Response:
+        hosts.append(request.url.host)
+        return httpx.Response(302, headers={"Location": "http://evil.test/fhir/Patient/pat-1"})
+
+    async def run() -> None:
+        transport = httpx.MockTransport(redirecting)
+        async with httpx.AsyncClient(transport=transport, follow_redirects=True) as http:
+            await FhirClient(http, BASE).fetch_record(PID)
+
+    with pytest.raises(ApiError) as caught:
+        asyncio.run(run())
+    assert caught.value.details[0].type == "fhir.unavailable"
+    assert hosts == ["ehr.test"]
