@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +33,77 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `trialmatch serve` listens on.")
     port: int = Field(default=8000, description="Port `trialmatch serve` listens on.")
     log_level: str = Field(default="INFO", description="Application log level.")
+
+    # The EHR's FHIR server that `GET /v1/patients/{id}/matches` pulls from (app.fhir.client).
+    fhir_base_url: str | None = Field(
+        default=None,
+        description="FHIR R4 base URL of the EHR, e.g. https://ehr.example.org/fhir; unset: off.",
+    )
+    fhir_auth: Literal["none", "bearer", "smart"] = Field(
+        default="none",
+        description="How to authenticate: none, a static bearer token, or SMART Backend Services.",
+    )
+    fhir_bearer_token: SecretStr | None = Field(
+        default=None, description="Static bearer token (fhir_auth=bearer)."
+    )
+    fhir_smart_client_id: str | None = Field(
+        default=None, description="SMART Backend Services client id (fhir_auth=smart)."
+    )
+    fhir_smart_private_key_path: Path | None = Field(
+        default=None,
+        description="PEM private key that signs the client assertion (RSA or EC P-384).",
+    )
+    fhir_smart_alg: Literal["RS384", "ES384"] = Field(
+        default="RS384", description="Signing algorithm of the client assertion."
+    )
+    fhir_smart_kid: str | None = Field(
+        default=None, description="Key id in the assertion header; default: the key's thumbprint."
+    )
+    fhir_smart_scope: str = Field(
+        default=(
+            "system/Patient.read system/Condition.read system/Observation.read "
+            "system/DiagnosticReport.read system/Procedure.read"
+        ),
+        description="Scopes requested from the token endpoint (SMART v1 read scopes by default).",
+    )
+    fhir_smart_token_url: str | None = Field(
+        default=None,
+        description="Token endpoint; unset: read from {base}/.well-known/smart-configuration.",
+    )
+    fhir_connect_timeout: float = Field(default=5.0, gt=0, description="Seconds to connect.")
+    fhir_read_timeout: float = Field(default=20.0, gt=0, description="Seconds to wait for a read.")
+    fhir_total_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Deadline in seconds for pulling one patient, retries included.",
+    )
+    fhir_retries: int = Field(
+        default=2, ge=0, le=10, description="Retries of a request answered 429/502/503/504."
+    )
+    fhir_retry_after_max: float = Field(
+        default=10.0, ge=0, description="Longest Retry-After (seconds) honoured; longer gives up."
+    )
+    fhir_page_size: int = Field(default=100, ge=1, le=1000, description="_count of each search.")
+    fhir_max_pages: int = Field(
+        default=50, ge=1, description="Most pages read per patient, over all searches."
+    )
+    fhir_max_resources: int = Field(
+        default=5000, ge=1, description="Most resources read per patient, over all searches."
+    )
+
+    @model_validator(mode="after")
+    def _fhir_auth_complete(self) -> Settings:
+        # Fail at start-up, not on the first patient pulled.
+        if self.fhir_auth == "bearer" and self.fhir_bearer_token is None:
+            raise ValueError("TRIALMATCH_FHIR_AUTH=bearer needs TRIALMATCH_FHIR_BEARER_TOKEN")
+        if self.fhir_auth == "smart" and (
+            self.fhir_smart_client_id is None or self.fhir_smart_private_key_path is None
+        ):
+            raise ValueError(
+                "TRIALMATCH_FHIR_AUTH=smart needs TRIALMATCH_FHIR_SMART_CLIENT_ID and "
+                "TRIALMATCH_FHIR_SMART_PRIVATE_KEY_PATH"
+            )
+        return self
 
 
 @lru_cache

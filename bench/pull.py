@@ -1,0 +1,106 @@
+"""End-to-end latency of pulling one patient from a local FHIR server.
+
+Starts sekmet-fhir with scripts/fhir-server.sh (or uses ``--url``), loads
+tests/fixtures/ehr/, then times `FhirClient.fetch_record` for one patient over 50 runs on
+one shared ``httpx.AsyncClient``, beside the slowest single FHIR search of each run (a
+search with all its pages). Example::
+
+    PYTHONPATH=. /work/devvenv/bin/python bench/pull.py --runs 50 --page-size 20
+
+Prints median and p95 of both, plus the number of searches, pages and resources per pull.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from app.fhir.client import ClientOptions, FhirClient, SearchTiming
+
+REPO = Path(__file__).resolve().parent.parent
+SCRIPT = REPO / "scripts" / "fhir-server.sh"
+FIXTURES = sorted((REPO / "tests" / "fixtures" / "ehr").glob("*.json"))
+PATIENT = "tm-rectal-paging-1"
+# What a trial library over rectal cancer would name: staging, ECOG, labs, tumor markers.
+CODES = [
+    f"http://loinc.org|{code}"
+    for code in ("21905-5", "21906-3", "21907-1", "21908-9", "89247-1", "33748-5")
+]
+CATEGORIES = ["laboratory"]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def measure(url: str, runs: int, page_size: int, by_code: bool) -> None:
+    options = ClientOptions(page_size=page_size)
+    async with httpx.AsyncClient() as http:
+        client = FhirClient(http, url, options=options)
+        codes, categories = (CODES, CATEGORIES) if by_code else ([], [])
+        # warm the connections
+        record = await client.fetch_record(
+            PATIENT, observation_codes=codes, observation_categories=categories
+        )
+        totals: list[float] = []
+        slowest: list[float] = []
+        last: list[SearchTiming] = []
+        for _ in range(runs):
+            timings: list[SearchTiming] = []
+            started = time.perf_counter()
+            record = await client.fetch_record(
+                PATIENT, observation_codes=codes, observation_categories=categories, timings=timings
+            )
+            totals.append(time.perf_counter() - started)
+            slowest.append(max(t.seconds for t in timings))
+            last = timings
+    resources = sum(len(record.of_type(t)) for t in record.resources)
+    pages = sum(t.pages for t in last)
+    print(
+        f"patient {PATIENT}: Patient read + {len(last) - 1} searches,"
+        f" {pages} pages, {resources} resources, _count={page_size},"
+        f" observations {'by code + category' if by_code else 'unrestricted'}"
+    )
+    print(f"{'':24}{'median':>10}{'p95':>10}   over {runs} runs")
+    for name, values in (("fetch_record, end to end", totals), ("slowest single search", slowest)):
+        print(
+            f"{name:24}{statistics.median(values) * 1000:>8.1f}ms"
+            f"{percentile(values, 0.95) * 1000:>8.1f}ms"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", help="a running FHIR server holding tests/fixtures/ehr/")
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--page-size", type=int, default=100)
+    parser.add_argument("--by-code", action="store_true", help="name Observation codes")
+    args = parser.parse_args()
+    if args.url:
+        asyncio.run(measure(args.url, args.runs, args.page_size, args.by_code))
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        env = {**os.environ, "TRIALMATCH_FHIR_SERVER_DIR": folder}
+        url = subprocess.run(
+            [str(SCRIPT), "start"], env=env, check=True, capture_output=True, text=True
+        ).stdout.split()[-1]
+        try:
+            subprocess.run(
+                [str(SCRIPT), "load", *map(str, FIXTURES)], env=env, check=True, capture_output=True
+            )
+            asyncio.run(measure(url, args.runs, args.page_size, args.by_code))
+        finally:
+            subprocess.run([str(SCRIPT), "stop"], env=env, check=True)
+
+
+if __name__ == "__main__":
+    main()
