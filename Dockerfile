@@ -1,4 +1,4 @@
-# trialmatch service image: uvicorn as a non-root user, the trial store on a volume.
+# trialmatch service image: uvicorn (`trialmatch serve`) as a non-root user, the trial store on a volume.
 #   docker build -t trialmatch .
 #   docker run --rm -p 8000:8000 -v trialmatch-data:/app/var trialmatch
 
@@ -28,4 +28,4 @@ VOLUME ["/app/var"]
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
-CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["trialmatch", "serve"]

@@ -32,8 +32,12 @@ OPENAPI_FILE = REPO_ROOT / "openapi" / "openapi.json"
 @cli.command()
 def serve() -> None:
     """Run the service with uvicorn on TRIALMATCH_HOST:TRIALMATCH_PORT."""
+    import logging
+
     import uvicorn
 
+    # uvicorn configures its own loggers only; this gives trialmatch's a place to go.
+    logging.basicConfig(format="%(levelname)s:     %(name)s: %(message)s")
     settings = get_settings()
     uvicorn.run("app.main:app", host=settings.host, port=settings.port)
 

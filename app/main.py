@@ -134,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.library_loaded = False
+    log.setLevel(settings.log_level.upper())
     _install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(trials.router)
