@@ -145,6 +145,11 @@ _DETAIL_EXAMPLE = {
 }
 
 
+_NOT_READY = documented_error(
+    503, "service.not_ready", "The service is starting; try again shortly."
+)
+
+
 def _example(example: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
     return {200: {"content": {"application/json": {"example": example}}}}
 
@@ -166,6 +171,7 @@ def _summary(row: TrialRow) -> TrialSummary:
     summary="List trials",
     description="Trials ordered by NCT id, optionally filtered by condition and status.",
     responses=_example(_LIST_EXAMPLE)
+    | _NOT_READY
     | documented_error(
         422,
         "request.greater_than_equal",
@@ -205,6 +211,7 @@ def list_trials_route(
     summary="One trial with every criterion",
     responses=_example(_DETAIL_EXAMPLE)
     | documented_error(404, "trial.not_found", "No trial has this id.", loc=["path", "trial_id"])
+    | _NOT_READY
     | documented_error(
         422,
         "request.string_pattern_mismatch",

@@ -139,6 +139,10 @@ def _duplicate_keys(path: Path, node: yaml.Node, loc: tuple[str | int, ...]) -> 
 
 def read_trial_file(path: Path) -> Trial:
     """Parse and validate one trial file; raises TrialFileError with every problem found."""
+    return _read(path)[0]
+
+
+def _read(path: Path) -> tuple[Trial, yaml.Node]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
@@ -190,7 +194,7 @@ def read_trial_file(path: Path) -> Trial:
         seen.add(criterion.id)
     if problems:
         raise TrialFileError(problems)
-    return trial
+    return trial, root
 
 
 def load_directory(sessions: sessionmaker[Session], folder: Path) -> LoadReport:
@@ -199,7 +203,7 @@ def load_directory(sessions: sessionmaker[Session], folder: Path) -> LoadReport:
     loaded_from: dict[str, Path] = {}
     for path in trial_files(folder):
         try:
-            trial = read_trial_file(path)
+            trial, root = _read(path)
         except TrialFileError as exc:
             report.problems += exc.problems
             continue
@@ -207,7 +211,7 @@ def load_directory(sessions: sessionmaker[Session], folder: Path) -> LoadReport:
             report.problems.append(
                 LoadProblem(
                     path,
-                    None,
+                    _line(_node_at(root, ("nct_id",))),
                     "trial.duplicate_nct_id",
                     f"{trial.nct_id} is already loaded from {loaded_from[trial.nct_id].name}.",
                     ("nct_id",),

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
 
 from app.config import Settings
 from app.main import create_app
@@ -99,3 +101,12 @@ def test_a_missing_library_folder_still_starts(database_url: str, tmp_path: Path
     with TestClient(create_app(settings)) as client:
         assert client.get("/readyz").status_code == 200
         assert client.get("/v1/trials").json()["paging"]["total"] == 0
+
+
+def test_start_up_fails_fast_when_the_database_is_unreachable() -> None:
+    settings = Settings(
+        database_url="postgresql+psycopg://nobody:none@127.0.0.1:1/none",
+        criteria_dir=TRIAL_FIXTURES,
+    )
+    with pytest.raises(OperationalError), TestClient(create_app(settings)):
+        pass

@@ -275,8 +275,8 @@ def test_two_files_with_one_nct_id_keep_the_first(
     report = load_directory(sessions, tmp_path)
 
     assert report.created == ["NCT90000001"]
-    assert [(p.path.name, p.type) for p in report.problems] == [
-        ("b.yaml", "trial.duplicate_nct_id")
+    assert [(p.path.name, p.line, p.type) for p in report.problems] == [
+        ("b.yaml", 2, "trial.duplicate_nct_id")
     ]
     with sessions() as session:
         assert session.scalars(select(TrialRow.title)).all() == [
