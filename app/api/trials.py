@@ -191,7 +191,10 @@ def list_trials_route(
     ] = None,
     status: Annotated[
         list[RecruitmentStatus] | None,
-        Query(description="Recruitment status; repeat for several.", examples=["RECRUITING"]),
+        Query(
+            description="Recruitment status; repeat for several.",
+            examples=[["RECRUITING", "NOT_YET_RECRUITING"]],
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100, description="Page size.")] = 20,
     offset: Annotated[int, Query(ge=0, description="Trials to skip.")] = 0,

