@@ -65,6 +65,7 @@ def trials_load(
 ) -> None:
     """Load every trial file of FOLDER into the store; exits 1 if any file was refused."""
     from app.store.loader import load_directory
+    from app.store.migrate import current_revision
     from app.store.session import make_engine, make_session_factory
 
     settings = get_settings()
@@ -74,6 +75,11 @@ def trials_load(
         raise typer.Exit(2)
     engine = make_engine(settings.database_url)
     try:
+        if current_revision(engine) is None:
+            typer.echo(
+                "error: the database has no tables yet: run `trialmatch db upgrade`", err=True
+            )
+            raise typer.Exit(2)
         report = load_directory(make_session_factory(engine), folder)
     finally:
         engine.dispose()

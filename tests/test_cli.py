@@ -75,3 +75,9 @@ def test_openapi_export_writes_the_apps_document(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["openapi", "export", "--output", str(output)])
     assert result.exit_code == 0, result.output
     assert json.loads(output.read_text(encoding="utf-8")) == create_app().openapi()
+
+
+def test_trials_load_asks_for_db_upgrade_on_a_new_database(store_env: str) -> None:
+    result = runner.invoke(cli, ["trials", "load"])
+    assert result.exit_code == 2
+    assert "run `trialmatch db upgrade`" in result.output
