@@ -1,21 +1,113 @@
-"""The `trialmatch` command line: serve, db, trials, criteria, match."""
+"""The `trialmatch` command line: serve, db, trials, openapi.
+
+Example::
+
+    trialmatch db upgrade                 # apply migrations to TRIALMATCH_DATABASE_URL
+    trialmatch trials load criteria/      # load every trial file, idempotently
+    trialmatch openapi export             # rewrite openapi/openapi.json from the app
+    trialmatch serve                      # run the service
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-from app.config import get_settings
+from app.config import REPO_ROOT, get_settings
 
 cli = typer.Typer(no_args_is_help=True, help="trialmatch: oncology clinical trial matching.")
+db_cli = typer.Typer(no_args_is_help=True, help="The trial store's database.")
+trials_cli = typer.Typer(no_args_is_help=True, help="The trial library in the store.")
+openapi_cli = typer.Typer(no_args_is_help=True, help="The OpenAPI document.")
+cli.add_typer(db_cli, name="db")
+cli.add_typer(trials_cli, name="trials")
+cli.add_typer(openapi_cli, name="openapi")
+
+OPENAPI_FILE = REPO_ROOT / "openapi" / "openapi.json"
 
 
 @cli.command()
 def serve() -> None:
     """Run the service with uvicorn on TRIALMATCH_HOST:TRIALMATCH_PORT."""
+    import logging
+
     import uvicorn
 
+    # uvicorn configures its own loggers only; this gives trialmatch's a place to go.
+    logging.basicConfig(format="%(levelname)s:     %(name)s: %(message)s")
     settings = get_settings()
     uvicorn.run("app.main:app", host=settings.host, port=settings.port)
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration to TRIALMATCH_DATABASE_URL (creates a new database)."""
+    from app.store.migrate import current_revision, upgrade
+    from app.store.session import make_engine
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        upgrade(engine)
+        typer.echo(f"database at revision {current_revision(engine)}")
+    finally:
+        engine.dispose()
+
+
+@trials_cli.command("load")
+def trials_load(
+    folder: Annotated[
+        Path | None,
+        typer.Argument(help="Folder of trial files; TRIALMATCH_CRITERIA_DIR by default."),
+    ] = None,
+) -> None:
+    """Load every trial file of FOLDER into the store; exits 1 if any file was refused."""
+    from app.store.loader import load_directory
+    from app.store.migrate import current_revision
+    from app.store.session import make_engine, make_session_factory
+
+    settings = get_settings()
+    folder = folder or settings.criteria_dir
+    if not folder.is_dir():
+        typer.echo(f"error: {folder} is not a folder", err=True)
+        raise typer.Exit(2)
+    engine = make_engine(settings.database_url)
+    try:
+        if current_revision(engine) is None:
+            typer.echo(
+                "error: the database has no tables yet: run `trialmatch db upgrade`", err=True
+            )
+            raise typer.Exit(2)
+        report = load_directory(make_session_factory(engine), folder)
+    finally:
+        engine.dispose()
+    for problem in report.problems:
+        typer.echo(f"error: {problem}", err=True)
+    typer.echo(
+        f"{len(report.created)} created, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged, {len(report.problems)} problems"
+    )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def openapi_document() -> str:
+    """The app's OpenAPI document as the text of openapi/openapi.json."""
+    from app.main import create_app
+
+    return json.dumps(create_app().openapi(), indent=2, ensure_ascii=False) + "\n"
+
+
+@openapi_cli.command("export")
+def openapi_export(
+    output: Annotated[Path, typer.Option(help="Where to write the document.")] = OPENAPI_FILE,
+) -> None:
+    """Write the app's OpenAPI document (openapi/openapi.json by default)."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(openapi_document(), encoding="utf-8")
+    typer.echo(f"wrote {output}")
 
 
 def main() -> None:

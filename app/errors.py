@@ -70,3 +70,14 @@ class UpstreamError(ApiError):
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries documenting the error body for these statuses."""
     return {status: {"model": ErrorBody} for status in statuses}
+
+
+def documented_error(
+    status: int, type_: str, msg: str, *, loc: Sequence[str | int] = ()
+) -> dict[int | str, dict[str, Any]]:
+    """One OpenAPI `responses=` entry: the error body for `status`, with an example.
+
+    Example: ``responses=documented_error(404, "trial.not_found", "No trial has this id.")``
+    """
+    example = ErrorBody(detail=[ErrorDetail(type=type_, msg=msg, loc=list(loc))]).model_dump()
+    return {status: {"model": ErrorBody, "content": {"application/json": {"example": example}}}}

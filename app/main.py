@@ -2,20 +2,33 @@
 
 ``uvicorn app.main:app`` serves the module-level `app`; tests build their own with
 `create_app(settings)` so each test controls its configuration.
+
+Start-up (the lifespan) opens the trial store at ``TRIALMATCH_DATABASE_URL``, upgrades its
+schema to the newest migration (a no-op when it is current, so a new database and an
+updated service both just work), and, when the store holds no trial yet, loads the bundled
+library from ``TRIALMATCH_CRITERIA_DIR``. Only then does ``/readyz`` answer 200. A database
+that cannot be reached at start-up stops the process: the orchestrator restarts it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api import health
+from app.api import health, trials
 from app.config import Settings, get_settings
 from app.errors import ApiError, ErrorBody, ErrorDetail
+from app.store.loader import load_directory
+from app.store.migrate import upgrade
+from app.store.repository import count_trials
+from app.store.session import make_engine, make_session_factory
 
 log = logging.getLogger("trialmatch")
 
@@ -73,6 +86,43 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
+def _prepare_store(app: FastAPI) -> None:
+    """Migrate the store, and load the bundled library into an empty one."""
+    settings: Settings = app.state.settings
+    upgrade(app.state.engine)
+    with app.state.sessions() as session:
+        empty = count_trials(session) == 0
+    if empty and settings.criteria_dir.is_dir():
+        report = load_directory(app.state.sessions, settings.criteria_dir)
+        log.info(
+            "trial library loaded: %d created, %d updated, %d unchanged, %d file problems",
+            len(report.created),
+            len(report.updated),
+            len(report.unchanged),
+            len(report.problems),
+        )
+        for problem in report.problems:
+            log.error("trial file not loaded: %s", problem)
+    elif empty:
+        log.warning("trial library folder not found; the store is empty")
+    app.state.library_loaded = True
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    engine = make_engine(settings.database_url)
+    app.state.engine = engine
+    app.state.sessions = make_session_factory(engine)
+    try:
+        # Migrations and loading are blocking work: keep them off the event loop.
+        await anyio.to_thread.run_sync(_prepare_store, app)
+        yield
+    finally:
+        app.state.library_loaded = False
+        engine.dispose()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
@@ -80,10 +130,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         responses={500: {"model": ErrorBody}},
+        lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.library_loaded = False
+    log.setLevel(settings.log_level.upper())
     _install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(trials.router)
     return app
 
 

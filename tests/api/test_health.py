@@ -1,6 +1,15 @@
-from fastapi.testclient import TestClient
+from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
+
+from app.config import Settings
 from app.main import create_app
+from app.store.session import make_engine
+from tests.conftest import TRIAL_FIXTURES
 
 
 def test_healthz_answers_ok() -> None:
@@ -17,3 +26,87 @@ def test_unknown_route_has_the_one_error_body() -> None:
     assert response.json() == {
         "detail": [{"type": "request.not_found", "msg": "No such resource.", "loc": []}]
     }
+
+
+def test_readyz_is_ready_once_started(client: TestClient) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready"}
+
+
+def test_readyz_is_503_before_start_up(tmp_path: Path) -> None:
+    # Without the lifespan (no `with`), nothing is opened or loaded yet.
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}")
+    client = TestClient(create_app(settings))
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert response.json() == {
+        "detail": [
+            {
+                "type": "service.not_ready",
+                "msg": "The database is not reachable.",
+                "loc": ["database"],
+            },
+            {
+                "type": "service.not_ready",
+                "msg": "The trial library is not loaded yet.",
+                "loc": ["library"],
+            },
+        ]
+    }
+    trials = client.get("/v1/trials")
+    assert trials.status_code == 503
+    assert trials.json()["detail"][0]["type"] == "service.not_ready"
+
+
+def test_readyz_is_503_when_the_database_goes_away(client: TestClient) -> None:
+    app = client.app
+    # Nothing listens on port 1 of the loopback: connections are refused at once.
+    unreachable = make_engine("postgresql+psycopg://nobody:none@127.0.0.1:1/none")
+    working = app.state.engine  # type: ignore[attr-defined]
+    app.state.engine = unreachable  # type: ignore[attr-defined]
+    try:
+        response = client.get("/readyz")
+    finally:
+        app.state.engine = working  # type: ignore[attr-defined]
+        unreachable.dispose()
+    assert response.status_code == 503
+    assert response.json()["detail"] == [
+        {"type": "service.not_ready", "msg": "The database is not reachable.", "loc": ["database"]}
+    ]
+    assert "nobody" not in response.text
+
+
+def test_library_is_loaded_on_first_start_only(database_url: str, tmp_path: Path) -> None:
+    first = Settings(database_url=database_url, criteria_dir=TRIAL_FIXTURES)
+    with TestClient(create_app(first)) as client:
+        assert client.get("/v1/trials").json()["paging"]["total"] == 2
+    # A second start on the same store leaves it alone, even with a different folder.
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "NCT90000002.yaml").write_text(
+        (TRIAL_FIXTURES / "NCT90000002.yaml").read_text().replace("COMPLETED", "RECRUITING")
+    )
+    second = Settings(database_url=database_url, criteria_dir=other)
+    with TestClient(create_app(second)) as client:
+        assert client.get("/readyz").status_code == 200
+        body = client.get("/v1/trials").json()
+    assert body["paging"]["total"] == 2
+    assert [item["status"] for item in body["items"]] == ["RECRUITING", "COMPLETED"]
+
+
+def test_a_missing_library_folder_still_starts(database_url: str, tmp_path: Path) -> None:
+    settings = Settings(database_url=database_url, criteria_dir=tmp_path / "absent")
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/readyz").status_code == 200
+        assert client.get("/v1/trials").json()["paging"]["total"] == 0
+
+
+def test_start_up_fails_fast_when_the_database_is_unreachable() -> None:
+    settings = Settings(
+        database_url="postgresql+psycopg://nobody:none@127.0.0.1:1/none",
+        criteria_dir=TRIAL_FIXTURES,
+    )
+    with pytest.raises(OperationalError), TestClient(create_app(settings)):
+        pass

@@ -1,0 +1,265 @@
+"""The trial library, read-only: ``GET /v1/trials`` and ``GET /v1/trials/{trial_id}``.
+
+Example::
+
+    GET /v1/trials?condition=rectal&status=RECRUITING&limit=20&offset=0
+    -> {"items": [{"nct_id": "NCT01234567", ...}], "paging": {"total": 1, "limit": 20, "offset": 0}}
+
+    GET /v1/trials/NCT01234567
+    -> the trial with every criterion: id, type, verbatim text, review flag, computable rule
+
+An unknown NCT id answers 404 ``trial.not_found``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
+
+from app.api.deps import SessionDep
+from app.eligibility.language import RecruitmentStatus
+from app.errors import NotFound, documented_error
+from app.store.models import TrialRow
+from app.store.repository import get_trial, list_trials
+
+router = APIRouter(prefix="/v1/trials", tags=["trials"])
+
+_RULE_EXAMPLE = {"op": "performance", "scale": "ecog", "lte": 1}
+
+
+class TrialSummary(BaseModel):
+    nct_id: str = Field(examples=["NCT01234567"])
+    title: str = Field(examples=["Watch and wait for early rectal cancer"])
+    conditions: list[str] = Field(examples=[["Rectal Cancer"]])
+    phase: str | None = Field(examples=["PHASE2"])
+    status: RecruitmentStatus
+    sponsor: str | None = Field(examples=["University Hospital"])
+
+
+class Paging(BaseModel):
+    total: int = Field(description="Trials matching the filters, on all pages.", examples=[1])
+    limit: int = Field(examples=[20])
+    offset: int = Field(examples=[0])
+
+
+class TrialList(BaseModel):
+    items: list[TrialSummary]
+    paging: Paging
+
+
+class SiteOut(BaseModel):
+    facility: str
+    city: str | None
+    state: str | None
+    country: str | None
+    status: str | None
+
+
+class ArmOut(BaseModel):
+    label: str
+    type: str | None
+    description: str | None
+
+
+class CriterionOut(BaseModel):
+    id: str = Field(examples=["inc-2.a"])
+    type: str = Field(examples=["inclusion"])
+    text: str = Field(description="The protocol's words, verbatim.")
+    review: bool = Field(
+        description="True when an EHR cannot answer it: listed for a person, never decided."
+    )
+    rule: Any = Field(
+        default=None,
+        description="The computable form in the criteria language (criteria/schema.json); "
+        "null for a review criterion.",
+        examples=[_RULE_EXAMPLE],
+    )
+
+
+class TrialDetail(BaseModel):
+    nct_id: str = Field(examples=["NCT01234567"])
+    title: str
+    official_title: str | None
+    conditions: list[str]
+    phase: str | None
+    status: RecruitmentStatus
+    start_date: date | None
+    end_date: date | None
+    sponsor: str | None
+    minimum_age: int | None
+    maximum_age: int | None
+    sites: list[SiteOut]
+    arms: list[ArmOut]
+    criteria: list[CriterionOut]
+    content_hash: str = Field(
+        description="SHA-256 of the stored trial document; changes whenever the trial does."
+    )
+
+
+_SUMMARY_EXAMPLE = {
+    "nct_id": "NCT01234567",
+    "title": "Watch and wait for early rectal cancer",
+    "conditions": ["Rectal Cancer"],
+    "phase": "PHASE2",
+    "status": "RECRUITING",
+    "sponsor": "University Hospital",
+}
+_LIST_EXAMPLE = {"items": [_SUMMARY_EXAMPLE], "paging": {"total": 1, "limit": 20, "offset": 0}}
+_DETAIL_EXAMPLE = {
+    **_SUMMARY_EXAMPLE,
+    "official_title": None,
+    "start_date": "2024-01-15",
+    "end_date": None,
+    "minimum_age": 18,
+    "maximum_age": None,
+    "sites": [
+        {
+            "facility": "University Hospital",
+            "city": "Lyon",
+            "state": None,
+            "country": "France",
+            "status": "RECRUITING",
+        }
+    ],
+    "arms": [{"label": "Watch and wait", "type": "EXPERIMENTAL", "description": None}],
+    "criteria": [
+        {
+            "id": "inc-1",
+            "type": "inclusion",
+            "text": "ECOG performance status 0-1.",
+            "review": False,
+            "rule": _RULE_EXAMPLE,
+        },
+        {
+            "id": "exc-1",
+            "type": "exclusion",
+            "text": "Any condition that, in the investigator's opinion, ...",
+            "review": True,
+            "rule": None,
+        },
+    ],
+    "content_hash": "9f2c" + "0" * 60,
+}
+
+
+_NOT_READY = documented_error(
+    503, "service.not_ready", "The service is starting; try again shortly."
+)
+
+
+def _example(example: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
+    return {200: {"content": {"application/json": {"example": example}}}}
+
+
+def _summary(row: TrialRow) -> TrialSummary:
+    return TrialSummary(
+        nct_id=row.nct_id,
+        title=row.title,
+        conditions=[condition.name for condition in row.conditions],
+        phase=row.phase,
+        status=row.status,
+        sponsor=row.sponsor,
+    )
+
+
+@router.get(
+    "",
+    response_model=TrialList,
+    summary="List trials",
+    description="Trials ordered by NCT id, optionally filtered by condition and status.",
+    responses=_example(_LIST_EXAMPLE)
+    | _NOT_READY
+    | documented_error(
+        422,
+        "request.greater_than_equal",
+        "Input should be greater than or equal to 1",
+        loc=["query", "limit"],
+    ),
+)
+def list_trials_route(
+    session: SessionDep,
+    condition: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Part of a condition's name, any case.",
+            examples=["rectal"],
+        ),
+    ] = None,
+    status: Annotated[
+        list[RecruitmentStatus] | None,
+        Query(
+            description="Recruitment status; repeat for several.",
+            examples=[["RECRUITING", "NOT_YET_RECRUITING"]],
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="Page size.")] = 20,
+    offset: Annotated[int, Query(ge=0, description="Trials to skip.")] = 0,
+) -> TrialList:
+    page = list_trials(
+        session, condition=condition, statuses=status or (), limit=limit, offset=offset
+    )
+    return TrialList(
+        items=[_summary(row) for row in page.items],
+        paging=Paging(total=page.total, limit=page.limit, offset=page.offset),
+    )
+
+
+@router.get(
+    "/{trial_id}",
+    response_model=TrialDetail,
+    summary="One trial with every criterion",
+    responses=_example(_DETAIL_EXAMPLE)
+    | documented_error(404, "trial.not_found", "No trial has this id.", loc=["path", "trial_id"])
+    | _NOT_READY
+    | documented_error(
+        422,
+        "request.string_pattern_mismatch",
+        "String should match pattern '^NCT\\d{8}$'",
+        loc=["path", "trial_id"],
+    ),
+)
+def get_trial_route(
+    session: SessionDep,
+    trial_id: Annotated[
+        str, Path(pattern=r"^NCT\d{8}$", description="The NCT id.", examples=["NCT01234567"])
+    ],
+) -> TrialDetail:
+    row = get_trial(session, trial_id)
+    if row is None:
+        raise NotFound("trial.not_found", "No trial has this id.", loc=["path", "trial_id"])
+    return TrialDetail(
+        **_summary(row).model_dump(),
+        official_title=row.official_title,
+        start_date=row.start_date,
+        end_date=row.end_date,
+        minimum_age=row.minimum_age,
+        maximum_age=row.maximum_age,
+        sites=[
+            SiteOut(
+                facility=site.facility,
+                city=site.city,
+                state=site.state,
+                country=site.country,
+                status=site.status,
+            )
+            for site in row.sites
+        ],
+        arms=[
+            ArmOut(label=arm.label, type=arm.type, description=arm.description) for arm in row.arms
+        ],
+        criteria=[
+            CriterionOut(
+                id=criterion.criterion_id,
+                type=criterion.type,
+                text=criterion.text,
+                review=criterion.review,
+                rule=criterion.rule,
+            )
+            for criterion in row.criteria
+        ],
+        content_hash=row.content_hash,
+    )

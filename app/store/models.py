@@ -1,0 +1,144 @@
+"""The trial store's tables: trials with their conditions, sites, arms and criteria.
+
+A trial row keeps two things side by side: the columns an API or a filter needs
+(title, status, conditions, each criterion's text and rule) and ``document``, the whole
+validated trial file as JSON, with ``content_hash`` over it so that loading the same
+file twice writes nothing. Example::
+
+    with session_factory() as session:
+        trial = session.scalar(select(TrialRow).where(TrialRow.nct_id == "NCT01234567"))
+        [c.criterion_id for c in trial.criteria]      # ["inc-1", "inc-2.a", "exc-1"]
+
+Migrations in ``migrations/`` create these tables; `tests/store/test_migrations.py`
+fails when the two disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names, so that later migrations can refer to them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# JSONB on PostgreSQL (indexable, compact); plain JSON text elsewhere. SQL NULL for None.
+JsonDocument = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class TrialRow(Base):
+    __tablename__ = "trials"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nct_id: Mapped[str] = mapped_column(String(11), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    official_title: Mapped[str | None] = mapped_column(Text)
+    phase: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    sponsor: Mapped[str | None] = mapped_column(Text)
+    minimum_age: Mapped[int | None] = mapped_column(Integer)
+    maximum_age: Mapped[int | None] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    conditions: Mapped[list[ConditionRow]] = relationship(
+        back_populates="trial", cascade="all, delete-orphan", order_by="ConditionRow.position"
+    )
+    sites: Mapped[list[SiteRow]] = relationship(
+        back_populates="trial", cascade="all, delete-orphan", order_by="SiteRow.position"
+    )
+    arms: Mapped[list[ArmRow]] = relationship(
+        back_populates="trial", cascade="all, delete-orphan", order_by="ArmRow.position"
+    )
+    criteria: Mapped[list[CriterionRow]] = relationship(
+        back_populates="trial", cascade="all, delete-orphan", order_by="CriterionRow.position"
+    )
+
+
+class ConditionRow(Base):
+    """One condition of a trial; ``key`` is its lower-cased form, for case-free filtering."""
+
+    __tablename__ = "trial_conditions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(Text, index=True)
+
+    trial: Mapped[TrialRow] = relationship(back_populates="conditions")
+
+
+class SiteRow(Base):
+    __tablename__ = "trial_sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    facility: Mapped[str] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str | None] = mapped_column(Text)
+    country: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(String(64))
+
+    trial: Mapped[TrialRow] = relationship(back_populates="sites")
+
+
+class ArmRow(Base):
+    __tablename__ = "trial_arms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(Text)
+    type: Mapped[str | None] = mapped_column(String(64))
+    description: Mapped[str | None] = mapped_column(Text)
+
+    trial: Mapped[TrialRow] = relationship(back_populates="arms")
+
+
+class CriterionRow(Base):
+    """One eligibility criterion: its protocol text verbatim beside its computable rule."""
+
+    __tablename__ = "trial_criteria"
+    __table_args__ = (UniqueConstraint("trial_id", "criterion_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    criterion_id: Mapped[str] = mapped_column(String(32))
+    type: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    review: Mapped[bool] = mapped_column(Boolean)
+    rule: Mapped[Any] = mapped_column(JsonDocument, nullable=True)
+
+    trial: Mapped[TrialRow] = relationship(back_populates="criteria")
