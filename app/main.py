@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.api import health
 from app.config import Settings, get_settings
 from app.errors import ApiError, ErrorBody, ErrorDetail
+from app.security import install_security
 
 log = logging.getLogger("trialmatch")
 
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     _install_error_handlers(app)
+    install_security(app, settings)
     app.include_router(health.router)
     return app
 
