@@ -18,6 +18,7 @@ refetch; refetches are at least `min_refresh` seconds apart so a flood of tokens
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import time
@@ -27,7 +28,7 @@ from typing import Any, Protocol
 
 import httpx
 from joserfc.errors import JoseError
-from joserfc.jwk import ECKey, Key, RSAKey, import_key
+from joserfc.jwk import ECKey, Key, import_key
 
 log = logging.getLogger("trialmatch.auth")
 
@@ -91,7 +92,12 @@ def import_signing_keys(document: Any) -> list[Key]:
     for data in document["keys"]:
         if not isinstance(data, dict) or data.get("kty") not in ("RSA", "EC"):
             continue  # `oct` (HMAC) and unknown key types never verify a token here
-        if data.get("use", "sig") != "sig" or data.get("alg", "RS256") not in _ALG_KEYS:
+        if data.get("use", "sig") != "sig":
+            continue  # an encryption key
+        if "alg" in data and data["alg"] not in _ALG_KEYS:
+            continue
+        if data["kty"] == "RSA" and _rsa_bits(data.get("n")) < _MIN_RSA_BITS:
+            log.warning("skipped an RSA JWKS key shorter than %d bits", _MIN_RSA_BITS)
             continue
         public = {name: value for name, value in data.items() if name not in _PRIVATE_MEMBERS}
         try:
@@ -99,12 +105,20 @@ def import_signing_keys(document: Any) -> list[Key]:
         except (JoseError, ValueError, TypeError):
             log.warning("skipped a JWKS key that could not be imported")
             continue
-        if isinstance(key, RSAKey) and key.raw_value.key_size < _MIN_RSA_BITS:
-            log.warning("skipped an RSA JWKS key shorter than %d bits", _MIN_RSA_BITS)
-            continue
         key.ensure_kid()
         keys.append(key)
     return keys
+
+
+def _rsa_bits(modulus: object) -> int:
+    """Bit length of a JWK's base64url modulus, 0 if it is not one."""
+    if not isinstance(modulus, str):
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(modulus + "=" * (-len(modulus) % 4))
+    except ValueError:
+        return 0
+    return int.from_bytes(raw, "big").bit_length()
 
 
 # A JWKS must hold public keys; if an issuer leaks private members, do not keep them.
