@@ -9,6 +9,7 @@ Wiring (middleware, settings checks) is done once by `app.security.install_secur
 """
 
 from app.auth.dependency import (
+    GUARDED_RESPONSES,
     MatchPrincipal,
     PatientReadPrincipal,
     TrialsReadPrincipal,
@@ -17,6 +18,7 @@ from app.auth.dependency import (
 from app.auth.principal import Principal, Scope
 
 __all__ = [
+    "GUARDED_RESPONSES",
     "MatchPrincipal",
     "PatientReadPrincipal",
     "Principal",

@@ -1,6 +1,6 @@
 """`require_scope`: the FastAPI dependency a route uses to say which scope it needs.
 
-    @router.post("/v1/match")
+    @router.post("/v1/match", responses=GUARDED_RESPONSES)
     async def match(principal: MatchPrincipal, ...) -> MatchResponse: ...
 
     # or, when the route does not need the principal:
@@ -23,6 +23,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from app.auth.errors import InsufficientScope
 from app.auth.middleware import auth_outcome
 from app.auth.principal import Principal, Scope
+from app.errors import error_responses
 
 # Declared for the OpenAPI document only (auto_error off): the middleware has already
 # checked the same headers.
@@ -59,6 +60,9 @@ def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
     dependency.__name__ = f"require_{scope.replace('/', '_').replace('.', '_')}"
     return dependency
 
+
+# For a guarded route's `responses=`: what the auth and limit layers may answer instead.
+GUARDED_RESPONSES = error_responses(401, 403, 413, 429, 503)
 
 MatchPrincipal = Annotated[Principal, Depends(require_scope(Scope.MATCH))]
 PatientReadPrincipal = Annotated[Principal, Depends(require_scope(Scope.PATIENT_READ))]
