@@ -45,7 +45,7 @@ class Authenticator:
         if not self.configured:
             if is_loopback_peer(client):
                 return loopback_principal()
-            raise AuthenticationError.required()
+            raise AuthenticationError.loopback_only()
         authorization = headers.get("authorization")
         api_key = headers.get("x-api-key")
         if authorization is not None and api_key is not None:

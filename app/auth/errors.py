@@ -27,6 +27,14 @@ class AuthenticationError(ApiError):
         )
 
     @classmethod
+    def loopback_only(cls) -> AuthenticationError:
+        return cls(
+            "auth.required",
+            "No authentication is configured: this service answers only its own machine.",
+            headers={"WWW-Authenticate": f'Bearer realm="{REALM}"'},
+        )
+
+    @classmethod
     def invalid_token(cls, reason: str) -> AuthenticationError:
         # `reason` is one of our fixed phrases (see app/auth/tokens.py), never token content.
         return cls(

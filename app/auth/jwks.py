@@ -151,7 +151,6 @@ class KeyCache:
         self._loaded_at: float | None = None
         self._tried_at: float | None = None
         self._lock = asyncio.Lock()
-        self.fetches = 0
 
     async def key_for(self, *, kid: str | None, alg: str) -> Key:
         if alg not in _ALG_KEYS:
@@ -181,7 +180,6 @@ class KeyCache:
             if self._tried_at is not None and now - self._tried_at < self.min_refresh:
                 return  # fetched (or tried) a moment ago, perhaps by a concurrent request
             self._tried_at = now
-            self.fetches += 1
             try:
                 keys = import_signing_keys(await self.source.load())
             except (httpx.HTTPError, OSError, ValueError, JwksError) as exc:

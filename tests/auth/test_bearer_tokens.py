@@ -11,10 +11,11 @@ import time
 
 from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
+from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
 
 from app.auth.errors import REALM
-from tests.auth.conftest import JwksServer, error_type, guarded_app, jwt_settings, mint
+from tests.auth.conftest import JwksServer, claims, error_type, guarded_app, jwt_settings, mint
 
 BODY = {"resourceType": "Bundle", "type": "collection", "entry": []}
 
@@ -241,3 +242,18 @@ def test_issuer_answering_an_error_is_503(jwks: JwksServer, rsa_key: RSAKey) -> 
     jwks.status = 500
     response = _client(jwks).post("/v1/match", json=BODY, headers=_bearer(mint(rsa_key)))
     assert response.status_code == 503
+
+
+def test_key_embedded_in_the_token_header_is_not_trusted(jwks: JwksServer, rsa_key: RSAKey) -> None:
+    """`jwk`/`jku` headers name the attacker's own key; only the issuer's JWKS counts."""
+    jwks.publish(rsa_key)
+    attacker = RSAKey.generate_key(2048, parameters={"kid": "attacker"})
+    header = {
+        "alg": "RS256",
+        "kid": "attacker",
+        "jwk": attacker.as_dict(private=False),
+        "jku": "http://127.0.0.1:9/evil-jwks",
+    }
+    token = jwt.encode(header, claims(), attacker, algorithms=["RS256"])
+    response = _client(jwks).post("/v1/match", json=BODY, headers=_bearer(token))
+    _assert_refused(response, "unknown signing key")
