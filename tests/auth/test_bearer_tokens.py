@@ -9,6 +9,7 @@ import json
 import socket
 import time
 
+import pytest
 from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
 from joserfc import jwt
@@ -244,16 +245,21 @@ def test_issuer_answering_an_error_is_503(jwks: JwksServer, rsa_key: RSAKey) -> 
     assert response.status_code == 503
 
 
-def test_key_embedded_in_the_token_header_is_not_trusted(jwks: JwksServer, rsa_key: RSAKey) -> None:
-    """`jwk`/`jku` headers name the attacker's own key; only the issuer's JWKS counts."""
+@pytest.mark.parametrize(
+    ("member", "reason"),
+    [
+        ("jku", "unknown signing key"),  # a URL of the attacker's JWKS: never fetched
+        ("jwk", "malformed token"),  # the key itself: joserfc refuses a header that large
+    ],
+)
+def test_key_named_in_the_token_header_is_not_trusted(
+    jwks: JwksServer, rsa_key: RSAKey, member: str, reason: str
+) -> None:
+    """Only the issuer's JWKS counts, never a key the token brings along."""
     jwks.publish(rsa_key)
     attacker = RSAKey.generate_key(2048, parameters={"kid": "attacker"})
-    header = {
-        "alg": "RS256",
-        "kid": "attacker",
-        "jwk": attacker.as_dict(private=False),
-        "jku": "http://127.0.0.1:9/evil-jwks",
-    }
+    value = "http://127.0.0.1:9/evil-jwks" if member == "jku" else attacker.as_dict(private=False)
+    header = {"alg": "RS256", "kid": "attacker", member: value}
     token = jwt.encode(header, claims(), attacker, algorithms=["RS256"])
     response = _client(jwks).post("/v1/match", json=BODY, headers=_bearer(token))
-    _assert_refused(response, "unknown signing key")
+    _assert_refused(response, reason)
