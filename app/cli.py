@@ -16,6 +16,8 @@ from typing import Annotated
 
 import typer
 
+from app.auth.cli import api_key_cli
+from app.auth.loopback import UnsafeBind, ensure_safe_bind
 from app.config import REPO_ROOT, get_settings
 
 cli = typer.Typer(no_args_is_help=True, help="trialmatch: oncology clinical trial matching.")
@@ -25,6 +27,7 @@ openapi_cli = typer.Typer(no_args_is_help=True, help="The OpenAPI document.")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(trials_cli, name="trials")
 cli.add_typer(openapi_cli, name="openapi")
+cli.add_typer(api_key_cli, name="api-key")
 
 OPENAPI_FILE = REPO_ROOT / "openapi" / "openapi.json"
 
@@ -39,6 +42,11 @@ def serve() -> None:
     # uvicorn configures its own loggers only; this gives trialmatch's a place to go.
     logging.basicConfig(format="%(levelname)s:     %(name)s: %(message)s")
     settings = get_settings()
+    try:
+        ensure_safe_bind(settings)
+    except UnsafeBind as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
     uvicorn.run("app.main:app", host=settings.host, port=settings.port)
 
 

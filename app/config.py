@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,6 +104,63 @@ class Settings(BaseSettings):
                 "TRIALMATCH_FHIR_SMART_PRIVATE_KEY_PATH"
             )
         return self
+    # Authentication (docs/SECURITY.md). With none of these set the service runs only on
+    # loopback; see app/auth/loopback.py.
+    auth_issuer: str | None = Field(
+        default=None, description="Expected `iss` of OAuth 2.0 bearer tokens (JWT)."
+    )
+    auth_audience: str | None = Field(
+        default=None, description="Expected `aud` of bearer tokens; required with an issuer."
+    )
+    auth_jwks_url: str | None = Field(
+        default=None, description="HTTPS URL of the issuer's JWKS (http only on loopback)."
+    )
+    auth_jwks_file: Path | None = Field(
+        default=None, description="A JWKS file, instead of a URL, for offline deployments."
+    )
+    auth_clock_skew_seconds: int = Field(
+        default=60, ge=0, le=600, description="Leeway on `exp`/`nbf`/`iat` for clock skew."
+    )
+    auth_jwks_cache_seconds: int = Field(
+        default=3600, ge=60, description="How long fetched JWKS keys are trusted before refetch."
+    )
+    auth_jwks_min_refresh_seconds: int = Field(
+        default=30, ge=0, description="Least time between two JWKS refetches on an unknown kid."
+    )
+    api_keys: str | None = Field(
+        default=None,
+        description="API keys, stored hashed: `id:sha256:<hex>:<scopes>` entries split by `;`.",
+    )
+
+    # Limits and HTTP hardening (app/limits/, app/security.py).
+    max_body_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1024, description="Largest request body accepted (413)."
+    )
+    max_json_depth: int = Field(
+        default=64, ge=8, description="Deepest JSON nesting accepted in a request body (422)."
+    )
+    rate_limit_per_minute: int = Field(
+        default=300, ge=0, description="Sustained requests per minute per client; 0 turns off."
+    )
+    rate_limit_burst: int = Field(
+        default=60, ge=1, description="Requests a client may send at once before the rate applies."
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed by CORS, comma-separated; empty (the default) is CORS off.",
+    )
+    hsts_seconds: int = Field(
+        default=0,
+        ge=0,
+        description="Strict-Transport-Security max-age; set it when served over HTTPS only.",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
 
 @lru_cache

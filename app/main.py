@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.api import health, trials
 from app.config import Settings, get_settings
 from app.errors import ApiError, ErrorBody, ErrorDetail
+from app.security import install_security
 from app.store.loader import load_directory
 from app.store.migrate import upgrade
 from app.store.repository import count_trials
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.library_loaded = False
     log.setLevel(settings.log_level.upper())
     _install_error_handlers(app)
+    install_security(app, settings)
     app.include_router(health.router)
     app.include_router(trials.router)
     return app

@@ -1,0 +1,69 @@
+"""`require_scope`: the FastAPI dependency a route uses to say which scope it needs.
+
+    @router.post("/v1/match", responses=GUARDED_RESPONSES)
+    async def match(principal: MatchPrincipal, ...) -> MatchResponse: ...
+
+    # or, when the route does not need the principal:
+    @router.get("/v1/trials", dependencies=[Depends(require_scope(Scope.TRIALS_READ))])
+
+No credential or a bad one is 401 ``auth.required`` / ``auth.invalid_token`` with
+``WWW-Authenticate: Bearer``; a good credential without the scope is 403
+``auth.insufficient_scope``. The principal is also left on ``request.state.principal`` for
+the audit trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from app.auth.errors import InsufficientScope
+from app.auth.middleware import auth_outcome
+from app.auth.principal import Principal, Scope
+from app.errors import error_responses
+
+# Declared for the OpenAPI document only (auto_error off): the middleware has already
+# checked the same headers.
+_bearer = HTTPBearer(
+    auto_error=False,
+    bearerFormat="JWT",
+    description="An OAuth 2.0 access token from the configured issuer, or an API key.",
+)
+_api_key = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="An API key (tmk_...) from TRIALMATCH_API_KEYS."
+)
+
+
+def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
+    async def dependency(
+        request: Request,
+        _bearer_doc: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+        _api_key_doc: Annotated[str | None, Security(_api_key)],
+    ) -> Principal:
+        outcome = auth_outcome(request.scope)
+        if outcome is None:
+            # Fail closed: a route guarded by a scope must never run unauthenticated.
+            raise RuntimeError("install_security() was not called on this app")
+        if outcome.error is not None:
+            raise outcome.error
+        principal = outcome.principal
+        if principal is None:
+            raise RuntimeError("authentication outcome without principal or error")
+        if not principal.has(scope):
+            raise InsufficientScope(scope)
+        request.state.principal = principal
+        return principal
+
+    dependency.__name__ = f"require_{scope.replace('/', '_').replace('.', '_')}"
+    return dependency
+
+
+# For a guarded route's `responses=`: what the auth and limit layers may answer instead.
+GUARDED_RESPONSES = error_responses(401, 403, 413, 429, 503)
+
+MatchPrincipal = Annotated[Principal, Depends(require_scope(Scope.MATCH))]
+PatientReadPrincipal = Annotated[Principal, Depends(require_scope(Scope.PATIENT_READ))]
+TrialsReadPrincipal = Annotated[Principal, Depends(require_scope(Scope.TRIALS_READ))]

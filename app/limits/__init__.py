@@ -1,0 +1,7 @@
+"""Request limits, as ASGI middleware that answers before the application parses anything.
+
+body.py        request body size (413 request.too_large) and JSON depth (422 request.too_deep)
+json_depth.py  how deep a JSON document nests, found without parsing it
+rate.py        per-client token bucket (429 request.rate_limited, with Retry-After)
+reply.py       sends an ApiError from middleware, in the one error body
+"""

@@ -1,0 +1,71 @@
+"""`install_security`: authentication, limits and HTTP hardening, installed on an app at once.
+
+    app = FastAPI()
+    install_security(app, settings)   # raises UnsafeBind / AuthConfigError, saying why
+
+Requests pass, outermost first: security headers -> CORS (only if origins are configured)
+-> authentication (records who asks) -> rate limit (per principal, else per IP)
+-> body size and JSON depth -> the application. Everything a middleware refuses still gets
+the security headers and the one error body.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+from app.auth.authenticator import AuthConfigError, build_authenticator
+from app.auth.loopback import ensure_safe_bind
+from app.auth.middleware import AuthenticationMiddleware
+from app.config import Settings
+from app.limits.body import BodyLimitMiddleware
+from app.limits.rate import RateLimitMiddleware, TokenBucketLimiter
+from app.security.headers import SecurityHeadersMiddleware
+
+# Probes are called by orchestrators every few seconds and touch no patient data.
+RATE_EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
+
+
+def install_security(app: FastAPI, settings: Settings) -> None:
+    ensure_safe_bind(settings)
+    authenticator = build_authenticator(settings)
+    origins = _cors_origins(settings.cors_origins)
+
+    # add_middleware wraps: the last one added runs first.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        max_json_depth=settings.max_json_depth,
+    )
+    if settings.rate_limit_per_minute > 0:
+        limiter = TokenBucketLimiter(
+            per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
+        )
+        app.add_middleware(RateLimitMiddleware, limiter=limiter, exempt_paths=RATE_EXEMPT_PATHS)
+    app.add_middleware(AuthenticationMiddleware, authenticator=authenticator)
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key"],
+            expose_headers=["Retry-After"],
+            allow_credentials=False,  # credentials are headers set by the caller, never cookies
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=settings.hsts_seconds)
+    app.state.authenticator = authenticator
+
+
+def _cors_origins(origins: list[str]) -> list[str]:
+    for origin in origins:
+        parts = urlsplit(origin)
+        exact = parts.scheme in ("http", "https") and parts.netloc and not parts.path
+        if origin == "*" or not exact or parts.query or parts.fragment:
+            raise AuthConfigError(
+                "TRIALMATCH_CORS_ORIGINS takes exact origins such as https://ehr.example.org, "
+                "comma-separated; '*' is not allowed."
+            )
+    return [origin.rstrip("/") for origin in origins]
