@@ -32,6 +32,7 @@ from app.facts.model import (
 )
 from app.facts.reading import (
     Reading,
+    code_labels,
     codings,
     displays,
     effective_date,
@@ -91,7 +92,7 @@ def read_primary(condition: Condition, site: CancerSite) -> Reading:
     source = reference(condition)
     onset = to_date(condition.onsetDateTime) or _asserted(condition)
     recorded = to_date(condition.recordedDate)
-    code_list = [f"{_system_name(s)}|{c}" for s, c in codings(condition.code)]
+    code_list = code_labels(condition.code)
     reading.facts.append(
         PrimaryCancerFact(
             site=site,
@@ -152,14 +153,6 @@ def _asserted(condition: Condition) -> object:
         if extension.url == codes.ASSERTED_DATE_EXTENSION:
             return to_date(extension.valueDateTime)
     return None
-
-
-def _system_name(system: str) -> str:
-    if system == codes.SNOMED:
-        return "SNOMED"
-    if system in codes.ICD10_SYSTEMS:
-        return "ICD-10"
-    return system or "unknown"
 
 
 _GRADE_TEXT = re.compile(

@@ -25,7 +25,15 @@ from app.facts.model import (
     TreatmentCategory,
     TreatmentFact,
 )
-from app.facts.reading import Reading, codings, displays, has_profile, reference, to_date
+from app.facts.reading import (
+    Reading,
+    code_labels,
+    codings,
+    displays,
+    has_profile,
+    reference,
+    to_date,
+)
 
 
 def condition_category(condition: Condition) -> ConditionCategory | None:
@@ -49,7 +57,7 @@ def read_condition(condition: Condition, category: ConditionCategory) -> Reading
             onset=onset,
             abatement=to_date(condition.abatementDateTime),
             clinical_status=clinical_status(condition),
-            codes=[f"{s}|{c}" for s, c in codings(condition.code)],
+            codes=code_labels(condition.code),
             sources=[reference(condition)],
             effective=onset or to_date(condition.recordedDate),
         )
@@ -96,7 +104,7 @@ def read_procedure(procedure: Procedure) -> Reading:
             technique=technique,
             body_region=region,
             performed=performed,
-            codes=[f"{s}|{c}" for s, c in codings(procedure.code)],
+            codes=code_labels(procedure.code),
             sources=[reference(procedure)],
             effective=performed,
             read_from="text" if from_text else "code",

@@ -76,7 +76,9 @@ def normalize(record: PatientRecord, as_of: date) -> PatientFacts:
 
     _read_observations(record.of_type("Observation"), as_of, sex, reading)
     for raw in record.of_type("Condition"):
-        if _condition_relevant(raw) and _is_real(raw):
+        if not raw_codings(raw.get("code")):
+            reading.warn("resource.no_code", "The resource has no readable code.", reference(raw))
+        elif _condition_relevant(raw) and _is_real(raw):
             condition = validate(Condition, raw, reading)
             if condition is not None:
                 reading.extend(_read_condition(condition))
@@ -110,6 +112,9 @@ def _read_observations(
         if not _is_real(raw):
             continue
         pairs = raw_codings(raw.get("code"))
+        if not pairs:
+            reading.warn("resource.no_code", "The resource has no readable code.", reference(raw))
+            continue
         concept = next(
             (codes.OBSERVATION_ROUTES[p] for p in pairs if p in codes.OBSERVATION_ROUTES), None
         )

@@ -48,6 +48,18 @@ def codings(concept: Any) -> list[tuple[str, str]]:
     return [(c.system or "", c.code) for c in concept.coding or [] if c.code]
 
 
+def code_labels(concept: Any) -> list[str]:
+    """'SNOMED|363351006', 'ICD-10|C20', or 'system|code' for other systems."""
+    labels = []
+    for system, code in codings(concept):
+        if system == "http://snomed.info/sct":
+            system = "SNOMED"
+        elif "icd-10" in system:
+            system = "ICD-10"
+        labels.append(f"{system or 'unknown'}|{code}")
+    return labels
+
+
 def displays(concept: Any) -> list[str]:
     """The human text of a CodeableConcept: its text, then each coding's display."""
     if concept is None:

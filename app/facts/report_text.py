@@ -274,6 +274,7 @@ def _metastases(text: str, sources: list[str], effective: date | None) -> list[M
     found: list[MetastasisFact] = []
     for match in _METASTASIS.finditer(text):
         before = text[max(0, match.start() - 60) : match.start()]
+        before = re.split(r"[.;\n]", before)[-1]  # this sentence only
         negated = _NEGATION.search(before) is not None
         window = before[-30:]
         site = next(
