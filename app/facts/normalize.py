@@ -46,7 +46,7 @@ from app.facts import (
     staging,
     tumor,
 )
-from app.facts.model import Analyte, PatientFacts, PerformanceFact
+from app.facts.model import Analyte, PatientFacts, PerformanceFact, StagingContext
 from app.facts.reading import Reading, raw_codings, raw_effective_date, reference
 from app.facts.validation import validate
 from app.fhir.record import FhirJson, PatientRecord
@@ -75,13 +75,14 @@ def normalize(record: PatientRecord, as_of: date) -> PatientFacts:
         sex = patient.gender
 
     _read_observations(record.of_type("Observation"), as_of, sex, reading)
+    assessed = _staging_contexts(record.of_type("Observation"))
     for raw in record.of_type("Condition"):
         if not raw_codings(raw.get("code")):
             reading.warn("resource.no_code", "The resource has no readable code.", reference(raw))
         elif _condition_relevant(raw) and _is_real(raw):
             condition = validate(Condition, raw, reading)
             if condition is not None:
-                reading.extend(_read_condition(condition))
+                reading.extend(_read_condition(condition, assessed))
     for raw in record.of_type("Procedure"):
         if _procedure_relevant(raw) and _is_real(raw):
             procedure = validate(Procedure, raw, reading)
@@ -160,7 +161,18 @@ def _read_labs(raws: list[FhirJson], as_of: date, sex: str | None, reading: Read
             reading.extend(labs.to_facts(result, sex))
 
 
-def _read_condition(condition: Condition) -> Reading:
+def _staging_contexts(raws: list[FhirJson]) -> dict[str, StagingContext]:
+    """Reference -> staging context of each staging Observation, by its code alone."""
+    found: dict[str, StagingContext] = {}
+    for raw in raws:
+        for pair in raw_codings(raw.get("code")):
+            context = codes.STAGING_CODES.get(pair, (None, None))[0]
+            if context is not None:
+                found[reference(raw)] = context
+    return found
+
+
+def _read_condition(condition: Condition, assessed: dict[str, StagingContext]) -> Reading:
     reading = Reading()
     site = cancer.metastasis_site(condition)
     if site is not None:
@@ -169,7 +181,7 @@ def _read_condition(condition: Condition) -> Reading:
     primary = cancer.primary_site(condition)
     if primary is not None:
         reading.extend(cancer.read_primary(condition, primary))
-        reading.extend(staging.read_condition_stages(condition))
+        reading.extend(staging.read_condition_stages(condition, assessed))
         return reading
     pairs = raw_codings(condition.code.model_dump() if condition.code else None)
     if any(s == codes.SNOMED and c in codes.PREGNANCY_CONDITION_SNOMED for s, c in pairs):

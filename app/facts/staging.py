@@ -208,8 +208,14 @@ def _system(observation: Observation) -> str | None:
 _STAGE_TYPES: dict[str, StagingContext] = {"260998006": "clinical", "261023001": "pathological"}
 
 
-def read_condition_stages(condition: Condition) -> Reading:
-    """Stage groups in Condition.stage.summary, each in the context its type names."""
+def read_condition_stages(
+    condition: Condition, assessed: dict[str, StagingContext] | None = None
+) -> Reading:
+    """Stage groups in Condition.stage.summary, each in the context its type names.
+
+    Without a type, the context of the staging Observations that ``stage.assessment``
+    references (``assessed``: reference -> context) is used when they agree.
+    """
     reading = Reading()
     source = reference(condition)
     effective = to_date(condition.recordedDate) or to_date(condition.onsetDateTime)
@@ -220,6 +226,11 @@ def read_condition_stages(condition: Condition) -> Reading:
         for system, code in codings(stage.type):
             if system == codes.SNOMED and code in _STAGE_TYPES:
                 context = _STAGE_TYPES[code]
+        via_assessment = {
+            (assessed or {}).get(str(ref.reference)) for ref in stage.assessment or []
+        } - {None}
+        if context is None and len(via_assessment) == 1:
+            context = via_assessment.pop()
         parsed: tuple[str, str] | None = None
         for system, code in codings(stage.summary):
             if system in (codes.AJCC, codes.UICC):
