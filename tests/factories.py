@@ -16,8 +16,8 @@ from typing import Any
 
 import orjson
 
-from app.facts.normalize import normalize
 from app.facts.model import PatientFacts
+from app.facts.normalize import normalize
 from app.fhir.bundle import read_bundle
 from app.fhir.record import PatientRecord
 

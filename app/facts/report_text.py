@@ -85,6 +85,8 @@ _METASTASIS_SITES: list[tuple[MetastasisSite, str]] = [
     ("adrenal", r"adrenal"),
 ]
 _MRI = re.compile(r"\bMRI?\b|\bmagnetic resonance\b|(?<![A-Za-z])mrT", re.IGNORECASE)
+# A full stop ends a sentence only before a space or the end: "1.5 mm" is one sentence.
+_SENTENCE_END = re.compile(r"[.;](?:\s+|$)|\n")
 _METASTASIS = re.compile(r"\bmetasta(?:sis|ses|tic)\b", re.IGNORECASE)
 
 
@@ -243,7 +245,7 @@ def _submucosal(text: str) -> tuple[SubmucosalLevel | None, float | None, str] |
     level = levels[level_match[1]] if level_match else None
     depth: float | None = None
     phrase = level_match.group(0) if level_match else ""
-    for sentence in re.split(r"(?<=[.;\n])", text):
+    for sentence in _SENTENCE_END.split(text):
         if not re.search(r"submucos|depth of invasion", sentence, re.IGNORECASE):
             continue
         match = _DEPTH.search(sentence)
@@ -274,7 +276,7 @@ def _metastases(text: str, sources: list[str], effective: date | None) -> list[M
     found: list[MetastasisFact] = []
     for match in _METASTASIS.finditer(text):
         before = text[max(0, match.start() - 60) : match.start()]
-        before = re.split(r"[.;\n]", before)[-1]  # this sentence only
+        before = _SENTENCE_END.split(before)[-1]  # this sentence only
         negated = _NEGATION.search(before) is not None
         window = before[-30:]
         site = next(
