@@ -139,10 +139,13 @@ def _read_observations(
 
 
 def _read_labs(raws: list[FhirJson], as_of: date, sex: str | None, reading: Reading) -> None:
-    dated = sorted(raws, key=lambda raw: raw_effective_date(raw) or date.min, reverse=True)
+    dated = sorted(
+        ((raw_effective_date(raw), raw) for raw in raws),
+        key=lambda pair: pair[0] or date.min,
+        reverse=True,
+    )
     validated = 0
-    for raw in dated:
-        effective = raw_effective_date(raw)
+    for effective, raw in dated:
         result: labs.LabResult | None
         if validated < LAB_VALIDATED_PER_ANALYTE and (effective is None or effective <= as_of):
             validated += 1

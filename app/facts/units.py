@@ -72,10 +72,16 @@ def _unit(code: str) -> Any:
 
 def to_canonical(analyte: Analyte, value: float, unit: str) -> float:
     """``value`` in ``unit`` (a UCUM code) converted to the canonical unit of ``analyte``."""
-    code = unit.strip()
+    return value * _factor(analyte, unit.strip())
+
+
+@cache
+def _factor(analyte: Analyte, code: str) -> float:
+    # Every lab unit here is multiplicative (no offset like Cel), so one factor per
+    # (analyte, unit) is exact and pint runs once per distinct unit, not once per value.
     if analyte in _ENZYMES:
         code = _IU_SPELLINGS.get(code, code)
-    quantity = value * _unit(code)
+    quantity = 1.0 * _unit(code)
     target = _unit(CANONICAL_UNIT[analyte])
     try:
         return float(quantity.to(target).magnitude)
