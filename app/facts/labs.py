@@ -18,13 +18,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeGuard
 
 from fhir.resources.R4B.observation import Observation
 
 from app.facts import codes
 from app.facts.model import Analyte, LabFact
-from app.facts.reading import Reading, codings, effective_date, raw_effective_date, reference
+from app.facts.reading import (
+    Reading,
+    codings,
+    effective_date,
+    raw_codings,
+    raw_effective_date,
+    reference,
+)
 from app.facts.units import CANONICAL_UNIT, UnitError, to_canonical
 
 # Plausible values in canonical units; outside them a value is a data error, not a result.
@@ -108,12 +115,12 @@ class LabResult:
     def from_json(cls, raw: dict[str, Any]) -> LabResult | None:
         """Strictly typed read of raw JSON; None if any element read is malformed."""
         code = raw.get("code")
-        loinc = _lab_loinc(_raw_codings(code.get("coding") if isinstance(code, dict) else None))
+        loinc = _lab_loinc(raw_codings(code))
         quantity = raw.get("valueQuantity")
         if loinc is None or not isinstance(quantity, dict):
             return None
         value = quantity.get("value")
-        if not isinstance(value, int | float) or isinstance(value, bool):
+        if not _is_number(value):
             return None
         unit, is_ucum = _unit_of(quantity.get("system"), quantity.get("code"), quantity.get("unit"))
         ranges = []
@@ -124,12 +131,10 @@ class LabResult:
                 pair
                 for concept in rr.get("appliesTo") or []
                 if isinstance(concept, dict)
-                for pair in _raw_codings(concept.get("coding"))
+                for pair in raw_codings(concept)
             )
             rtype = rr.get("type")
-            type_codes = (
-                [c for _, c in _raw_codings(rtype.get("coding"))] if isinstance(rtype, dict) else []
-            )
+            type_codes = [c for _, c in raw_codings(rtype)]
             ranges.append(
                 Range(
                     low=_bound_json(rr.get("low")),
@@ -244,15 +249,6 @@ def _lab_loinc(pairs: list[tuple[str, str]]) -> str | None:
     return None
 
 
-def _raw_codings(items: Any) -> list[tuple[str, str]]:
-    found = []
-    for coding in items if isinstance(items, list) else []:
-        if isinstance(coding, dict) and isinstance(coding.get("code"), str):
-            system = coding.get("system")
-            found.append((system if isinstance(system, str) else "", coding["code"]))
-    return found
-
-
 def _unit_of(system: Any, code: Any, unit: Any) -> tuple[str | None, bool]:
     if isinstance(code, str) and code and system in (codes.UCUM, None):
         return code, True
@@ -261,7 +257,7 @@ def _unit_of(system: Any, code: Any, unit: Any) -> tuple[str | None, bool]:
     return None, False
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 

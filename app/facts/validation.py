@@ -12,6 +12,7 @@ warning naming the element path, never its value. A resource that stays invalid 
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -30,23 +31,35 @@ def validate(model: type[M], raw: dict[str, Any], reading: Reading) -> M | None:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            locs = [tuple(error["loc"]) for error in exc.errors()]
+            errors = exc.errors()
+            locs = [tuple(error["loc"]) for error in errors]
+            shown = [_path(error["loc"], error["type"]) for error in errors]
         if not locs or any(len(loc) == 0 for loc in locs):
             break
         if data is raw:
             data = copy.deepcopy(raw)  # never change the caller's record
-        paths = sorted({".".join(str(part) for part in loc) for loc in locs})
         # Deepest and last-indexed first, so removing one never shifts another.
         ordered = sorted(locs, key=lambda loc: [str(p).zfill(8) for p in loc], reverse=True)
         if not all(_remove(data, loc) for loc in ordered):
             break
         reading.warn(
             "resource.invalid_element",
-            f"Invalid element(s) ignored: {', '.join(paths)}.",
+            f"Invalid element(s) ignored: {', '.join(sorted(set(shown)))}.",
             source,
         )
     reading.warn("resource.unreadable", "The resource is not valid FHIR R4; skipped.", source)
     return None
+
+
+_ELEMENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
+
+
+def _path(loc: tuple[Any, ...], error_type: str) -> str:
+    """The element path for a warning; an unknown key is the sender's text, never shown."""
+    parts = [str(p) if isinstance(p, int) or _ELEMENT_NAME.match(str(p)) else "?" for p in loc]
+    if error_type == "extra_forbidden" and parts:
+        parts[-1] = "(unknown element)"
+    return ".".join(parts)
 
 
 def _remove(data: Any, loc: tuple[Any, ...]) -> bool:

@@ -137,3 +137,15 @@ def test_the_record_is_not_changed_by_repairs() -> None:
     before = repr(broken)
     facts_of(broken)
     assert repr(broken) == before
+
+
+def test_repair_warnings_name_elements_but_never_echo_the_senders_keys_or_values() -> None:
+    obs = observation("89247-1", valueInteger=1, effectiveDateTime="1953-99-99")
+    obs["Mustermann"] = "Erika, born 1953-02-11"
+    obs["code"]["coding"][0]["note 4711"] = "x"
+    facts = facts_of(obs)
+    (warning,) = [w for w in facts.warnings if w.code == "resource.invalid_element"]
+    assert "effectiveDateTime" in warning.message
+    for secret in ("Mustermann", "Erika", "1953", "4711"):
+        assert secret not in warning.message
+    assert facts.performance("ecog").value == 1  # type: ignore[union-attr]
