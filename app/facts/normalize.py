@@ -22,6 +22,7 @@ clinical); a missing scale of performance status is derived from the other. Exam
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
@@ -51,6 +52,8 @@ from app.facts.reading import Reading, raw_codings, raw_effective_date, referenc
 from app.facts.validation import validate
 from app.fhir.record import FhirJson, PatientRecord
 
+logger = logging.getLogger(__name__)
+
 # Validating a lab costs ~0.5 ms; the newest few per analyte decide every criterion.
 LAB_VALIDATED_PER_ANALYTE = 3
 
@@ -71,7 +74,7 @@ def normalize(record: PatientRecord, as_of: date) -> PatientFacts:
     sex: str | None = None
     patient = validate(Patient, record.patient, reading)
     if patient is not None:
-        reading.extend(demographics.read_patient(patient, as_of))
+        _guarded(reading, patient, demographics.read_patient, patient, as_of)
         sex = patient.gender
 
     _read_observations(record.of_type("Observation"), as_of, sex, reading)
@@ -82,22 +85,22 @@ def normalize(record: PatientRecord, as_of: date) -> PatientFacts:
         elif _condition_relevant(raw) and _is_real(raw):
             condition = validate(Condition, raw, reading)
             if condition is not None:
-                reading.extend(_read_condition(condition, assessed))
+                _guarded(reading, condition, _read_condition, condition, assessed)
     for raw in record.of_type("Procedure"):
         if _procedure_relevant(raw) and _is_real(raw):
             procedure = validate(Procedure, raw, reading)
             if procedure is not None:
-                reading.extend(history.read_procedure(procedure))
+                _guarded(reading, procedure, history.read_procedure, procedure)
     for raw in record.of_type("DiagnosticReport"):
         if _report_has_text(raw) and _is_real(raw):
             report = validate(DiagnosticReport, raw, reading)
             if report is not None:
-                reading.extend(report_text.read_report(report))
+                _guarded(reading, report, report_text.read_report, report)
 
     scores = [f for f in reading.facts if isinstance(f, PerformanceFact)]
     reading.facts.extend(performance.derive_missing(scores))
     return PatientFacts(
-        patient=reference(record.patient) if record.patient.get("id") else record.reference,
+        patient=record.reference,
         as_of=as_of,
         facts=reading.facts,
         warnings=reading.warnings,
@@ -127,7 +130,7 @@ def _read_observations(
         else:
             observation = validate(Observation, raw, reading)
             if observation is not None:
-                reading.extend(_OBSERVATION_READERS[concept](observation))
+                _guarded(reading, observation, _OBSERVATION_READERS[concept], observation)
     if ignored:
         reading.warn(
             "observation.not_read",
@@ -136,6 +139,17 @@ def _read_observations(
         )
     for results in lab_raws.values():
         _read_labs(results, as_of, sex, reading)
+
+
+def _guarded(reading: Reading, resource: Any, reader: Callable[..., Reading], *args: Any) -> None:
+    """Run one concept reader; a bug or an unforeseen shape costs that resource, not the
+    request. Only the exception's type is logged: its text may quote the record."""
+    try:
+        reading.extend(reader(*args))
+    except Exception as exc:
+        source = reference(resource)
+        logger.error("normalizer failed on %s: %s", source, type(exc).__name__)
+        reading.warn("resource.unreadable", "The resource could not be read; skipped.", source)
 
 
 def _read_labs(raws: list[FhirJson], as_of: date, sex: str | None, reading: Reading) -> None:

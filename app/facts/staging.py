@@ -72,6 +72,9 @@ def read_observation(observation: Observation) -> Reading:
     reading = Reading()
     source = reference(observation)
     known = [codes.STAGING_CODES[c] for c in codings(observation.code) if c in codes.STAGING_CODES]
+    if not known:
+        reading.warn("staging.unknown_code", "Staging code not readable after repair.", source)
+        return reading
     base_context, category = known[0]
     note: str | None = None
 

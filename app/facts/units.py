@@ -8,6 +8,7 @@ analyte's molar mass. Example::
     to_canonical("hemoglobin", 17, "g/dL")      # -> 170.0   (g/L)
     to_canonical("creatinine", 1, "mg/dL")      # -> 88.4..  (umol/L)
     to_canonical("platelets", 200, "10*3/uL")   # -> 200.0   (10*9/L)
+    to_canonical("platelets", 200, "K/uL")      # -> 200.0   (a US spelling, counts only)
     to_canonical("hemoglobin", 17, "K/uL")      # raises UnitError
 
 Canonical units are those of `app.facts.model.LabFact`.
@@ -50,6 +51,20 @@ _ENZYMES: frozenset[Analyte] = frozenset({"alt", "ast"})
 _IU_SPELLINGS = {"[iU]/L": "U/L", "[IU]/L": "U/L", "IU/L": "U/L", "iU/L": "U/L"}
 
 
+# Cell counts: spellings common in US lab feeds that are not UCUM ("K/uL" would parse as
+# kelvin per microlitre). Mapped for cell counts only, to the UCUM unit they mean.
+_COUNT_SPELLINGS = {
+    "K/uL": "10*3/uL",
+    "K/µL": "10*3/uL",
+    "x10E3/uL": "10*3/uL",
+    "10E3/uL": "10*3/uL",
+    "thou/uL": "10*3/uL",
+    "x10E9/L": "10*9/L",
+    "10E9/L": "10*9/L",
+}
+_COUNTS: frozenset[Analyte] = frozenset({"platelets", "white_cells"})
+
+
 class UnitError(ValueError):
     """A unit that is not UCUM, or not convertible to the analyte's canonical unit."""
 
@@ -81,6 +96,8 @@ def _factor(analyte: Analyte, code: str) -> float:
     # (analyte, unit) is exact and pint runs once per distinct unit, not once per value.
     if analyte in _ENZYMES:
         code = _IU_SPELLINGS.get(code, code)
+    if analyte in _COUNTS:
+        code = _COUNT_SPELLINGS.get(code, code)
     quantity = 1.0 * _unit(code)
     target = _unit(CANONICAL_UNIT[analyte])
     try:

@@ -70,3 +70,17 @@ def test_l0_is_recorded_absence_and_not_lymphovascular_invasion() -> None:
     assert [(f.feature, f.present) for f in facts.of_kind(PathologyFeatureFact)] == [
         ("lymphatic_invasion", False)
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "grade"),
+    [
+        ({"valueCodeableConcept": concept(UICC, "G3")}, "G3"),
+        ({"valueString": "Moderately differentiated"}, "G2"),
+    ],
+)
+def test_coded_grade(value: dict, grade: str) -> None:
+    from app.facts.model import GradeFact
+
+    (fact,) = facts_of(observation("33732-9", **value)).of_kind(GradeFact)
+    assert (fact.value, fact.read_from) == (grade, "code")

@@ -149,3 +149,17 @@ def test_repair_warnings_name_elements_but_never_echo_the_senders_keys_or_values
     for secret in ("Mustermann", "Erika", "1953", "4711"):
         assert secret not in warning.message
     assert facts.performance("ecog").value == 1  # type: ignore[union-attr]
+
+
+def test_a_failing_reader_costs_one_resource_and_logs_no_record_text(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken_reader(observation: Any) -> Any:
+        raise ValueError("Erika Mustermann, T3")
+
+    monkeypatch.setitem(normalize_module._OBSERVATION_READERS, "staging", broken_reader)
+    stage = observation("21905-5", value_code=(AJCC, "cT3"))
+    facts = facts_of(stage, observation("89247-1", valueInteger=1))
+    assert facts.performance("ecog").value == 1  # type: ignore[union-attr]
+    assert "resource.unreadable" in warning_codes(facts, f"Observation/{stage['id']}")
+    assert "ValueError" in caplog.text and "Mustermann" not in caplog.text

@@ -23,6 +23,8 @@ from app.facts.units import UnitError, to_canonical
         ("alt", 30, "[iU]/L", 30.0),
         ("cea", 3.4, "ng/mL", 3.4),
         ("ca19_9", 37, "U/mL", 37.0),
+        ("platelets", 180, "K/uL", 180.0),
+        ("white_cells", 5.2, "x10E3/uL", 5.2),
     ],
 )
 def test_to_canonical(analyte: str, value: float, unit: str, expected: float) -> None:
@@ -30,7 +32,8 @@ def test_to_canonical(analyte: str, value: float, unit: str, expected: float) ->
 
 
 @pytest.mark.parametrize(
-    ("analyte", "unit"), [("platelets", "K/uL"), ("hemoglobin", "%"), ("cea", "furlongs")]
+    ("analyte", "unit"),
+    [("hemoglobin", "K/uL"), ("platelets", "K"), ("hemoglobin", "%"), ("cea", "furlongs")],
 )
 def test_units_that_are_not_ucum_or_not_convertible_raise(analyte: str, unit: str) -> None:
     with pytest.raises(UnitError):
