@@ -12,6 +12,9 @@ unknown. Example::
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from fhir.resources.R4B.observation import Observation
 
 from app.facts import codes
@@ -101,3 +104,92 @@ def _fit(status: BiomarkerStatus, marker: BiomarkerName) -> BiomarkerStatus:
     if marker in ("kras", "nras", "braf"):
         return {"positive": "mutated", "negative": "wild_type"}.get(status, status)  # type: ignore[return-value]
     return status
+
+
+# Report text: abbreviations and phrases pathologists write. "loss of MLH1" is left out on
+# purpose: "no loss of MLH1" is common and a word window cannot read it safely.
+_TEXT_STATUS: list[tuple[BiomarkerName, BiomarkerStatus, re.Pattern[str]]] = [
+    (
+        "mmr",
+        "dmmr",
+        re.compile(
+            r"\bdMMR\b|\b(?:MMR|mismatch[- ]repair)[- ]deficien(?:t|cy)\b"
+            r"|\bdeficient mismatch[- ]repair\b",
+            re.I,
+        ),
+    ),
+    (
+        "mmr",
+        "pmmr",
+        re.compile(
+            r"\bpMMR\b|\b(?:MMR|mismatch[- ]repair)[- ]proficient\b"
+            r"|\bproficient mismatch[- ]repair\b",
+            re.I,
+        ),
+    ),
+    (
+        "msi",
+        "msi_high",
+        re.compile(
+            r"\bMSI[- ]?H(?:igh)?\b|\bmicrosatellite instability[- ]high\b"
+            r"|\bhigh[- ]level microsatellite instability\b",
+            re.I,
+        ),
+    ),
+    ("msi", "mss", re.compile(r"\bMSS\b|\bmicrosatellite[- ]stable\b", re.I)),
+]
+_GENE = re.compile(
+    r"\b(?P<gene>KRAS|NRAS|BRAF)\b(?:\s+(?:gene|exon\s+\d+))?\s*(?::|is|was)?\s*"
+    r"(?:(?P<wt>wild[- ]?type|wt|not mutated|no mutation)"
+    r"|(?P<variant>[A-Z]\d{1,3}[A-Z])?\s*(?P<mut>mutat(?:ed|ion)|mutant|positive))",
+    re.I,
+)
+_NO_MUTATION = re.compile(r"\bno\s+(?P<gene>KRAS|NRAS|BRAF)\b(?:\s+\w+){0,2}?\s+mutations?\b", re.I)
+
+
+def from_text(text: str, sources: list[str], effective: date | None) -> list[BiomarkerFact]:
+    """MMR, MSI and KRAS/NRAS/BRAF status written in a report; read_from='text'."""
+    found: list[BiomarkerFact] = []
+
+    def add(
+        marker: BiomarkerName, status: BiomarkerStatus, phrase: str, detail: str | None = None
+    ) -> None:
+        found.append(
+            BiomarkerFact(
+                marker=marker,
+                status=status,
+                detail=detail,
+                sources=sources,
+                effective=effective,
+                read_from="text",
+                note=f"Read from report text: '{phrase}'.",
+            )
+        )
+
+    for marker, status, pattern in _TEXT_STATUS:
+        match = pattern.search(text)
+        if match:
+            add(marker, status, match.group(0))
+    negated: set[str] = set()
+    for match in _NO_MUTATION.finditer(text):
+        gene = match["gene"].lower()
+        negated.add(gene)
+        add(_GENES[gene], "wild_type", match.group(0))
+    for match in _GENE.finditer(text):
+        gene = match["gene"].lower()
+        if gene in negated:
+            continue
+        if match["wt"]:
+            add(_GENES[gene], "wild_type", match.group(0))
+        elif match["mut"]:
+            before = text[max(0, match.start() - 40) : match.start()]
+            if _NEGATED_BEFORE.search(before):  # "negative for KRAS mutation"
+                add(_GENES[gene], "wild_type", before.strip() + " " + match.group(0))
+                continue
+            variant = match["variant"].upper() if match["variant"] else None
+            add(_GENES[gene], "mutated", match.group(0), variant)
+    return found
+
+
+_NEGATED_BEFORE = re.compile(r"\b(?:no|not|negative\s+for|without|absence\s+of)\b[^.;]*$", re.I)
+_GENES: dict[str, BiomarkerName] = {"kras": "kras", "nras": "nras", "braf": "braf"}

@@ -2,16 +2,18 @@
 
 Pathology and MRI reports carry what EHRs rarely code: "ypT1 sm3 N0", "mrT2N0", "lower
 edge 6 cm from the anal verge", "R0", "no lymphovascular invasion", "poorly
-differentiated", "liver metastases". Every fact read here has ``read_from="text"``, the
-report's date, and a note quoting the phrase it was read from; a coded fact of the same
-date wins over it (`PatientFacts` accessors). Negated mentions ("no liver metastases")
-never give a present finding. A stage needs its prefix (c, p, yp, mr, u): a bare "T2"
-has no context and is not read. Example::
+differentiated", "liver metastases"; also sizes ("greatest dimension 32 mm",
+`tumor.size_from_text`) and "dMMR", "KRAS G12D mutated" (`biomarkers.from_text`).
+Every fact read here has ``read_from="text"``, the report's date, and a note quoting the
+phrase it was read from; a coded fact of the same date wins over it (`PatientFacts`
+accessors). Negated mentions ("no liver metastases") never give a present finding. A
+stage needs its prefix (c, p, yp, mr, u): a bare "T2" has no context and is not read.
+Example::
 
     read_text("ypT1 sm3 N0, R0, lower edge 6 cm from the anal verge", ["DiagnosticReport/1"],
               date(2026, 10, 1))
-    # -> StageFact(post_neoadjuvant T1), SubmucosalInvasionFact(sm3), StageFact(post_neoadjuvant
-    #    N0), MarginFact(R0), AnalVergeDistanceFact(6.0)
+    # -> StageFact(post_neoadjuvant T1), StageFact(post_neoadjuvant N0),
+    #    SubmucosalInvasionFact(sm3), AnalVergeDistanceFact(6.0), MarginFact(R0)
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import date
 
 from fhir.resources.R4B.diagnosticreport import DiagnosticReport
 
+from app.facts import biomarkers, tumor
 from app.facts.cancer import grade_from_text
 from app.facts.model import (
     AnalVergeDistanceFact,
@@ -219,6 +222,8 @@ def read_text(text: str, sources: list[str], effective: date | None) -> Reading:
         )
 
     facts.extend(_metastases(text, sources, effective))
+    facts.extend(tumor.size_from_text(text, sources, effective))
+    facts.extend(biomarkers.from_text(text, sources, effective))
     return reading
 
 

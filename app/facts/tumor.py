@@ -9,6 +9,8 @@ Example::
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
 from fhir.resources.R4B.observation import Observation
@@ -55,3 +57,28 @@ def read_observation(observation: Observation) -> Reading:
         TumorSizeFact(greatest_dimension_cm=max(found), sources=[source], effective=effective)
     )
     return reading
+
+
+_SIZE_TEXT = re.compile(
+    r"\b(?:greatest\s+dimension|tumou?r\s+size|largest\s+diameter)\D{0,20}?"
+    r"(\d+(?:[.,]\d+)?)\s*(mm|cm)\b",
+    re.IGNORECASE,
+)
+
+
+def size_from_text(text: str, sources: list[str], effective: date | None) -> list[TumorSizeFact]:
+    """'greatest dimension 32 mm', 'tumour size 3.2 cm' -> TumorSizeFact (read from text)."""
+    found = []
+    for match in _SIZE_TEXT.finditer(text):
+        cm = float(match[1].replace(",", ".")) * (0.1 if match[2].lower() == "mm" else 1.0)
+        if 0 < cm <= 40:
+            found.append(
+                TumorSizeFact(
+                    greatest_dimension_cm=round(cm, 4),
+                    sources=sources,
+                    effective=effective,
+                    read_from="text",
+                    note=f"Read from report text: '{match.group(0)}'.",
+                )
+            )
+    return found

@@ -177,3 +177,34 @@ def test_text_only_scenario_fixture() -> None:
     features = {(f.feature, f.present) for f in facts.of_kind(PathologyFeatureFact)}
     assert features == {("lymphovascular_invasion", True), ("perineural_invasion", False)}
     assert all(f.read_from == "text" for f in facts.of_kind(StageFact))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("dMMR, MSI-H.", {("mmr", "dmmr", None), ("msi", "msi_high", None)}),
+        (
+            "Mismatch repair proficient; microsatellite stable.",
+            {("mmr", "pmmr", None), ("msi", "mss", None)},
+        ),
+        ("KRAS G12D mutated.", {("kras", "mutated", "G12D")}),
+        (
+            "NRAS wild-type. No BRAF mutation detected.",
+            {("nras", "wild_type", None), ("braf", "wild_type", None)},
+        ),
+        ("Negative for KRAS mutation.", {("kras", "wild_type", None)}),
+    ],
+)
+def test_biomarkers_from_text(text: str, expected: set) -> None:
+    from app.facts.model import BiomarkerFact
+
+    found = {(f.marker, f.status, f.detail) for f in read(text) if isinstance(f, BiomarkerFact)}
+    assert found == expected
+
+
+def test_tumor_size_from_text() -> None:
+    from app.facts.model import TumorSizeFact
+
+    assert [
+        f.greatest_dimension_cm for f in read("Tumour size 3.2 cm.") if isinstance(f, TumorSizeFact)
+    ] == [3.2]
