@@ -81,12 +81,17 @@ def read_pregnancy_observation(observation: Observation) -> Reading:
 
 
 def read_pregnancy_condition(condition: Condition) -> Reading:
+    """A pregnancy Condition: pregnant from its onset; not pregnant once it has ended."""
     reading = Reading()
-    reading.facts.append(
-        PregnancyFact(
-            pregnant=True,
-            sources=[reference(condition)],
-            effective=to_date(condition.onsetDateTime) or to_date(condition.recordedDate),
+    source = reference(condition)
+    onset = to_date(condition.onsetDateTime) or to_date(condition.recordedDate)
+    statuses = {code for _, code in codings(condition.clinicalStatus)}
+    ended = to_date(condition.abatementDateTime)
+    if ended is not None or statuses & {"inactive", "resolved", "remission"}:
+        reading.facts.append(
+            PregnancyFact(pregnant=False, sources=[source], effective=ended or onset)
         )
-    )
+        if ended is None or onset is None or onset >= ended:
+            return reading
+    reading.facts.append(PregnancyFact(pregnant=True, sources=[source], effective=onset))
     return reading

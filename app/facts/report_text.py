@@ -129,7 +129,10 @@ def read_text(text: str, sources: list[str], effective: date | None) -> Reading:
         if context is None:
             continue
         phrase = match.group(0)
-        extra = " Prefix 'mr' (MRI staging) read as clinical." if prefix == "mr" else ""
+        extra = {
+            "mr": " Prefix 'mr' (MRI staging) read as clinical.",
+            "u": " Prefix 'u' (ultrasound staging) read as clinical.",
+        }.get(prefix, "")
         categories: tuple[tuple[str, StageCategory], ...] = (("t", "T"), ("n", "N"), ("m", "M"))
         for key, category in categories:
             parsed = parse_value(match[key], category) if match[key] else None

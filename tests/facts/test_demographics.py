@@ -51,3 +51,11 @@ def test_pregnancy_observation_and_condition() -> None:
     assert [(f.pregnant, f.effective) for f in diagnosed.of_kind(PregnancyFact)] == [
         (True, date(2026, 9, 1))
     ]
+
+
+def test_ended_pregnancy_condition_is_no_longer_pregnant() -> None:
+    cond = condition(SNOMED, "77386006", onsetDateTime="2025-09-01", abatementDateTime="2026-05-20")
+    facts = facts_of(cond)
+    found = sorted((f.effective, f.pregnant) for f in facts.of_kind(PregnancyFact))
+    assert found == [(date(2025, 9, 1), True), (date(2026, 5, 20), False)]
+    assert facts.of_kind(PregnancyFact)[0].pregnant is False  # newest first
