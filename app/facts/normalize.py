@@ -175,7 +175,7 @@ def _read_labs(raws: list[FhirJson], as_of: date, sex: str | None, reading: Read
                 )
                 continue
         if result is not None:
-            reading.extend(labs.to_facts(result, sex))
+            _guarded(reading, raw, labs.to_facts, result, sex)
 
 
 def _staging_contexts(raws: list[FhirJson]) -> dict[str, StagingContext]:
