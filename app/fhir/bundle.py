@@ -136,7 +136,8 @@ def _is_own_url(subject: str, own: set[str]) -> bool:
 
 
 def _subject_reference(resource: FhirJson) -> str | None:
-    subject = resource.get("subject")
+    # The four types read here use ``subject``; ``patient`` is its name in some others.
+    subject = resource.get("subject", resource.get("patient"))
     if not isinstance(subject, dict):
         return None
     reference = subject.get("reference")

@@ -163,3 +163,12 @@ def test_a_failing_reader_costs_one_resource_and_logs_no_record_text(
     assert facts.performance("ecog").value == 1  # type: ignore[union-attr]
     assert "resource.unreadable" in warning_codes(facts, f"Observation/{stage['id']}")
     assert "ValueError" in caplog.text and "Mustermann" not in caplog.text
+
+
+def test_patient_facts_round_trip_through_json() -> None:
+    from app.facts.model import PatientFacts
+
+    facts = fixture_facts("rectal_cancer_text_only_reports")
+    again = PatientFacts.model_validate_json(facts.model_dump_json())
+    assert again == facts
+    assert again.patient == "Patient/rectal-text-only"
