@@ -90,6 +90,12 @@ _METASTASIS_SITES: list[tuple[MetastasisSite, str]] = [
 _MRI = re.compile(r"\bMRI?\b|\bmagnetic resonance\b|(?<![A-Za-z])mrT", re.IGNORECASE)
 # A full stop ends a sentence only before a space or the end: "1.5 mm" is one sentence.
 _SENTENCE_END = re.compile(r"[.;](?:\s+|$)|\n")
+# "liver metastases were excluded", "... are not seen": a negation after the mention.
+_NEGATED_AFTER = re.compile(
+    r"^\W*(?:\w+\s+){0,3}?(?:excluded|ruled\s+out|not\s+(?:seen|identified|present|detected)"
+    r"|absent)\b",
+    re.IGNORECASE,
+)
 _METASTASIS = re.compile(r"\bmetasta(?:sis|ses|tic)\b", re.IGNORECASE)
 
 
@@ -285,7 +291,8 @@ def _metastases(text: str, sources: list[str], effective: date | None) -> list[M
     for match in _METASTASIS.finditer(text):
         before = text[max(0, match.start() - 60) : match.start()]
         before = _SENTENCE_END.split(before)[-1]  # this sentence only
-        negated = _NEGATION.search(before) is not None
+        after = _SENTENCE_END.split(text[match.end() : match.end() + 40])[0]
+        negated = _NEGATION.search(before) is not None or _NEGATED_AFTER.match(after) is not None
         window = before[-30:]
         site = next(
             (s for s, words in _METASTASIS_SITES if re.search(rf"\b(?:{words})\b", window, re.I)),

@@ -140,6 +140,9 @@ def test_grade(text: str, grade: str) -> None:
         ("No distant metastases.", {(False, None)}),
         ("No evidence of metastatic disease.", {(False, None)}),
         ("No liver metastases. Bone metastases present.", {(True, "bone")}),
+        ("Liver metastases were excluded.", set()),
+        ("Pulmonary metastases: not seen.", set()),
+        ("Regional lymph node metastases (2/14).", set()),  # regional, not distant
     ],
 )
 def test_metastasis_mentions(text: str, expected: set) -> None:
