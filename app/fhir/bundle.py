@@ -141,7 +141,9 @@ def _subject_reference(resource: FhirJson) -> str | None:
     if not isinstance(subject, dict):
         return None
     reference = subject.get("reference")
-    return reference if isinstance(reference, str) and reference else None
+    if not isinstance(reference, str) or not reference:
+        return None
+    return reference.split("/_history/", 1)[0]  # a versioned reference names the same Patient
 
 
 def _reference(resource: FhirJson) -> str:

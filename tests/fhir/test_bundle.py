@@ -36,7 +36,12 @@ def test_any_bundle_type_is_accepted(bundle_type: str) -> None:
 
 @pytest.mark.parametrize(
     "subject",
-    ["Patient/p1", "urn:uuid:p1", "https://ehr.example/fhir/Patient/p1"],
+    [
+        "Patient/p1",
+        "urn:uuid:p1",
+        "https://ehr.example/fhir/Patient/p1",
+        "Patient/p1/_history/3",
+    ],
 )
 def test_subject_resolves_by_id_full_url_or_absolute_url(subject: str) -> None:
     record = read_bundle(bundle(observation("89247-1", subject=subject, valueInteger=1)))
