@@ -1,0 +1,276 @@
+"""Normalize one patient's record into `PatientFacts`: the heart of trialmatch.
+
+Cost follows the resources that matter, not the size of the record:
+
+1. Each raw resource is routed by its codes, read straight from the JSON (a dict lookup
+   per coding). Resources with codes trialmatch does not read are never validated; they
+   are counted in one data-quality warning.
+2. Routed resources are validated once with their `fhir.resources.R4B` model (broken
+   elements repaired or the resource skipped, with a warning; `app.facts.validation`)
+   and handed to the concept module that reads them.
+3. Labs: per analyte, only the newest `LAB_VALIDATED_PER_ANALYTE` results on or before
+   ``as_of`` are validated; older ones stay facts (for time windows) through a strict
+   typed read of the few elements a lab needs (`app.facts.labs.LabResult.from_json`).
+
+Rules: every fact keeps its sources; conflicts stay visible (the accessors of
+`PatientFacts` pick by date, code over text, and never let pathological stand in for
+clinical); a missing scale of performance status is derived from the other. Example::
+
+    facts = normalize(read_bundle(body), date(2026, 11, 22))
+    facts.stage("clinical", "T")     # -> StageFact(value="T3", ...)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from fhir.resources.R4B.condition import Condition
+from fhir.resources.R4B.diagnosticreport import DiagnosticReport
+from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.procedure import Procedure
+
+from app.facts import (
+    biomarkers,
+    cancer,
+    codes,
+    demographics,
+    history,
+    labs,
+    pathology,
+    performance,
+    report_text,
+    staging,
+    tumor,
+)
+from app.facts.model import Analyte, PatientFacts, PerformanceFact, StagingContext
+from app.facts.reading import Reading, raw_codings, raw_effective_date, reference
+from app.facts.validation import validate
+from app.fhir.record import FhirJson, PatientRecord
+
+logger = logging.getLogger(__name__)
+
+# Validating a lab costs ~0.5 ms; the newest few per analyte decide every criterion.
+LAB_VALIDATED_PER_ANALYTE = 3
+
+_OBSERVATION_READERS: dict[codes.Concept, Callable[[Observation], Reading]] = {
+    "staging": staging.read_observation,
+    "performance": performance.read_observation,
+    "biomarkers": biomarkers.read_observation,
+    "tumor": tumor.read_observation,
+    "pathology": pathology.read_observation,
+    "grade": cancer.read_grade,
+    "pregnancy": demographics.read_pregnancy_observation,
+}
+_NOT_A_RESULT = frozenset({"entered-in-error", "cancelled", "not-done"})
+
+
+def normalize(record: PatientRecord, as_of: date) -> PatientFacts:
+    reading = Reading(warnings=list(record.warnings))
+    sex: str | None = None
+    patient = validate(Patient, record.patient, reading)
+    if patient is not None:
+        _guarded(reading, patient, demographics.read_patient, patient, as_of)
+        sex = patient.gender
+
+    _read_observations(record.of_type("Observation"), as_of, sex, reading)
+    assessed = _staging_contexts(record.of_type("Observation"))
+    for raw in record.of_type("Condition"):
+        if not raw_codings(raw.get("code")):
+            reading.warn("resource.no_code", "The resource has no readable code.", reference(raw))
+        elif _condition_relevant(raw) and _is_real(raw):
+            condition = validate(Condition, raw, reading)
+            if condition is not None:
+                _guarded(reading, condition, _read_condition, condition, assessed)
+    for raw in record.of_type("Procedure"):
+        if _procedure_relevant(raw) and _is_real(raw):
+            procedure = validate(Procedure, raw, reading)
+            if procedure is not None:
+                _guarded(reading, procedure, history.read_procedure, procedure)
+    for raw in record.of_type("DiagnosticReport"):
+        if _report_has_text(raw) and _is_real(raw):
+            report = validate(DiagnosticReport, raw, reading)
+            if report is not None:
+                _guarded(reading, report, report_text.read_report, report)
+
+    scores = [f for f in reading.facts if isinstance(f, PerformanceFact)]
+    reading.facts.extend(performance.derive_missing(scores))
+    return PatientFacts(
+        patient=record.reference,
+        as_of=as_of,
+        facts=reading.facts,
+        warnings=reading.warnings,
+    )
+
+
+def _read_observations(
+    raws: list[FhirJson], as_of: date, sex: str | None, reading: Reading
+) -> None:
+    lab_raws: dict[Analyte, list[FhirJson]] = defaultdict(list)
+    ignored = 0
+    for raw in raws:
+        if not _is_real(raw):
+            continue
+        pairs = raw_codings(raw.get("code"))
+        if not pairs:
+            reading.warn("resource.no_code", "The resource has no readable code.", reference(raw))
+            continue
+        concept = next(
+            (codes.OBSERVATION_ROUTES[p] for p in pairs if p in codes.OBSERVATION_ROUTES), None
+        )
+        if concept is None:
+            ignored += 1
+        elif concept == "labs":
+            loinc = next(c for s, c in pairs if s == codes.LOINC and c in codes.LAB_CODES)
+            lab_raws[codes.LAB_CODES[loinc]].append(raw)
+        else:
+            observation = validate(Observation, raw, reading)
+            if observation is not None:
+                _guarded(reading, observation, _OBSERVATION_READERS[concept], observation)
+    if ignored:
+        reading.warn(
+            "observation.not_read",
+            f"{ignored} Observation(s) with codes trialmatch does not read were ignored.",
+            None,
+        )
+    for results in lab_raws.values():
+        _read_labs(results, as_of, sex, reading)
+
+
+def _guarded(reading: Reading, resource: Any, reader: Callable[..., Reading], *args: Any) -> None:
+    """Run one concept reader; a bug or an unforeseen shape costs that resource, not the
+    request. Only the exception's type is logged: its text may quote the record."""
+    try:
+        reading.extend(reader(*args))
+    except Exception as exc:
+        source = reference(resource)
+        logger.error("normalizer failed on %s: %s", source, type(exc).__name__)
+        reading.warn("resource.unreadable", "The resource could not be read; skipped.", source)
+
+
+def _read_labs(raws: list[FhirJson], as_of: date, sex: str | None, reading: Reading) -> None:
+    dated = sorted(
+        ((raw_effective_date(raw), raw) for raw in raws),
+        key=lambda pair: pair[0] or date.min,
+        reverse=True,
+    )
+    validated = 0
+    for effective, raw in dated:
+        result: labs.LabResult | None
+        if validated < LAB_VALIDATED_PER_ANALYTE and (effective is None or effective <= as_of):
+            validated += 1
+            observation = validate(Observation, raw, reading)
+            if observation is None:
+                continue
+            result = labs.LabResult.from_model(observation)
+        else:
+            result = labs.LabResult.from_json(raw)
+            if result is None:
+                reading.warn(
+                    "lab.unreadable", "An older lab result is malformed; skipped.", reference(raw)
+                )
+                continue
+        if result is not None:
+            _guarded(reading, raw, labs.to_facts, result, sex)
+
+
+def _staging_contexts(raws: list[FhirJson]) -> dict[str, StagingContext]:
+    """Reference -> staging context of each staging Observation, by its code alone."""
+    found: dict[str, StagingContext] = {}
+    for raw in raws:
+        for pair in raw_codings(raw.get("code")):
+            context = codes.STAGING_CODES.get(pair, (None, None))[0]
+            if context is not None:
+                found[reference(raw)] = context
+    return found
+
+
+def _read_condition(condition: Condition, assessed: dict[str, StagingContext]) -> Reading:
+    reading = Reading()
+    site = cancer.metastasis_site(condition)
+    if site is not None:
+        reading.extend(cancer.read_metastasis(condition, site))
+        return reading
+    primary = cancer.primary_site(condition)
+    if primary is not None:
+        reading.extend(cancer.read_primary(condition, primary))
+        reading.extend(staging.read_condition_stages(condition, assessed))
+        return reading
+    pairs = raw_codings(condition.code.model_dump() if condition.code else None)
+    if any(s == codes.SNOMED and c in codes.PREGNANCY_CONDITION_SNOMED for s, c in pairs):
+        reading.extend(demographics.read_pregnancy_condition(condition))
+        return reading
+    category = history.condition_category(condition)
+    if category is not None:
+        reading.extend(history.read_condition(condition, category))
+    return reading
+
+
+def _is_real(raw: FhirJson) -> bool:
+    """False for results entered in error, cancelled, or refuted diagnoses."""
+    status = raw.get("status")
+    if isinstance(status, str) and status in _NOT_A_RESULT:
+        return False
+    verification = raw_codings(raw.get("verificationStatus"))
+    return not any(code in ("entered-in-error", "refuted") for _, code in verification)
+
+
+def _profiles(raw: FhirJson) -> str:
+    meta = raw.get("meta")
+    profiles = meta.get("profile") if isinstance(meta, dict) else None
+    return " ".join(p for p in profiles if isinstance(p, str)) if isinstance(profiles, list) else ""
+
+
+def _condition_relevant(raw: FhirJson) -> bool:
+    profiles = _profiles(raw)
+    if codes.PRIMARY_CANCER_PROFILE in profiles or codes.SECONDARY_CANCER_PROFILE in profiles:
+        return True
+    for system, code in raw_codings(raw.get("code")):
+        if system == codes.SNOMED and (
+            code in codes.SNOMED_CANCER_SITES
+            or code in codes.SNOMED_METASTASIS_SITES
+            or code == codes.SECONDARY_CANCER_GENERIC
+            or code in codes.SNOMED_HISTORY
+            or code in codes.PREGNANCY_CONDITION_SNOMED
+        ):
+            return True
+        if system in codes.ICD10_SYSTEMS and (
+            codes.icd10_cancer_site(code)
+            or codes.icd10_metastasis_site(code)
+            or codes.icd10_category(code)
+        ):
+            return True
+    return False
+
+
+def _procedure_relevant(raw: FhirJson) -> bool:
+    profiles = _profiles(raw)
+    if codes.RADIATION_PROFILE in profiles or codes.SURGERY_PROFILE in profiles:
+        return True
+    concept: Any = raw.get("code")
+    if any(s == codes.SNOMED and c in codes.SNOMED_TREATMENTS for s, c in raw_codings(concept)):
+        return True
+    names = _names(concept)
+    return any(word in names for word, _, _ in codes.TREATMENT_WORDS)
+
+
+def _names(concept: Any) -> str:
+    if not isinstance(concept, dict):
+        return ""
+    parts = [concept.get("text")]
+    parts += [c.get("display") for c in concept.get("coding") or [] if isinstance(c, dict)]
+    return " ".join(p for p in parts if isinstance(p, str)).lower() + " "
+
+
+def _report_has_text(raw: FhirJson) -> bool:
+    if isinstance(raw.get("conclusion"), str) and raw["conclusion"].strip():
+        return True
+    forms = raw.get("presentedForm")
+    return isinstance(forms, list) and any(
+        isinstance(f, dict) and str(f.get("contentType", "")).startswith("text/plain")
+        for f in forms
+    )

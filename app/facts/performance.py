@@ -1,0 +1,113 @@
+"""Performance status: ECOG (0-5) and Karnofsky (0-100).
+
+Values come from ``valueInteger`` (or a whole-number ``valueQuantity``) or a LOINC answer
+code (LA9622-7 = ECOG 0, ...). Invalid values (-1, "", out of range, KPS not a multiple
+of 10) are dropped with a warning: never a sentinel. ``Observation.interpretation`` is not
+a value and is not read.
+
+When only one scale is recorded, the other is derived by the crosswalk of Oken et al.,
+Am J Clin Oncol 1982;5:649-655 (as used by ECOG-ACRIN):
+
+    KPS 100-90 -> ECOG 0;  80-70 -> 1;  60-50 -> 2;  40-30 -> 3;  20-10 -> 4;  0 -> 5
+    ECOG 0 -> KPS 90; 1 -> 70; 2 -> 50; 3 -> 30; 4 -> 10; 5 -> 0   (low end: conservative)
+
+Example::
+
+    derive_missing([PerformanceFact(scale="karnofsky", value=90, ...)])
+    # -> [PerformanceFact(scale="ecog", value=0, read_from="derived", ...)]
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from fhir.resources.R4B.observation import Observation
+
+from app.facts import codes
+from app.facts.model import PerformanceFact, PerformanceScale
+from app.facts.reading import Reading, codings, effective_date, reference
+
+ECOG_TO_KARNOFSKY = {0: 90, 1: 70, 2: 50, 3: 30, 4: 10, 5: 0}
+
+
+def karnofsky_to_ecog(kps: int) -> int:
+    if kps >= 90:
+        return 0
+    if kps >= 70:
+        return 1
+    if kps >= 50:
+        return 2
+    if kps >= 30:
+        return 3
+    if kps >= 10:
+        return 4
+    return 5
+
+
+def read_observation(observation: Observation) -> Reading:
+    reading = Reading()
+    source = reference(observation)
+    code_set = set(codings(observation.code))
+    scale: PerformanceScale = "ecog" if code_set & codes.ECOG_CODES else "karnofsky"
+    answers = codes.ECOG_ANSWERS if scale == "ecog" else codes.KARNOFSKY_ANSWERS
+    value: int | None = None
+    if observation.valueInteger is not None:
+        value = observation.valueInteger
+    elif observation.valueQuantity is not None and observation.valueQuantity.value is not None:
+        number = Decimal(observation.valueQuantity.value)
+        value = int(number) if number == number.to_integral_value() else None
+    elif observation.valueCodeableConcept is not None:
+        for system, code in codings(observation.valueCodeableConcept):
+            if system in (codes.LOINC, "") and code in answers:
+                value = answers[code]
+                break
+    if value is None:
+        reading.warn(
+            "performance.no_value", f"{scale.upper()} has no readable value; dropped.", source
+        )
+        return reading
+    valid = 0 <= value <= 5 if scale == "ecog" else 0 <= value <= 100 and value % 10 == 0
+    if not valid:
+        reading.warn(
+            "performance.invalid_value", f"{scale.upper()} value out of range; dropped.", source
+        )
+        return reading
+    reading.facts.append(
+        PerformanceFact(
+            scale=scale, value=value, sources=[source], effective=effective_date(observation)
+        )
+    )
+    return reading
+
+
+def derive_missing(facts: list[PerformanceFact]) -> list[PerformanceFact]:
+    """The other scale, from the newest recorded value, when only one scale is recorded."""
+    by_scale = {scale: [f for f in facts if f.scale == scale] for scale in ("ecog", "karnofsky")}
+    if by_scale["ecog"] and by_scale["karnofsky"]:
+        return []
+    derived: list[PerformanceFact] = []
+    for fact in facts:
+        scale: PerformanceScale
+        if fact.scale == "karnofsky":
+            value, scale, note = (
+                karnofsky_to_ecog(fact.value),
+                "ecog",
+                f"Derived from Karnofsky {fact.value} (Oken 1982 crosswalk).",
+            )
+        else:
+            value, scale, note = (
+                ECOG_TO_KARNOFSKY[fact.value],
+                "karnofsky",
+                f"Derived from ECOG {fact.value} (Oken 1982 crosswalk, low end of range).",
+            )
+        derived.append(
+            PerformanceFact(
+                scale=scale,
+                value=value,
+                sources=fact.sources,
+                effective=fact.effective,
+                read_from="derived",
+                note=note,
+            )
+        )
+    return derived

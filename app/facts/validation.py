@@ -1,0 +1,83 @@
+"""Validate one raw resource with its `fhir.resources.R4B` model, repairing what it can.
+
+Real data has broken elements (``"effectiveDateTime": "YYYY-MM-DD"``, ``"valueInteger":
+""``). Rather than lose the whole resource, the elements pydantic names as invalid are
+removed and validation is tried again (a few times); each repair is a data-quality
+warning naming the element path, never its value. A resource that stays invalid (e.g. two
+``value[x]`` at once) is skipped with a warning. Example::
+
+    model = validate(Observation, raw, reading)   # -> Observation, or None
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from app.facts.reading import Reading, reference
+
+M = TypeVar("M", bound=BaseModel)
+
+_MAX_REPAIRS = 3
+
+
+def validate(model: type[M], raw: dict[str, Any], reading: Reading) -> M | None:
+    source = reference(raw)
+    data = raw
+    for _ in range(_MAX_REPAIRS + 1):
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            errors = exc.errors()
+            locs = [tuple(error["loc"]) for error in errors]
+            shown = [_path(error["loc"], error["type"]) for error in errors]
+        if not locs or any(len(loc) == 0 for loc in locs):
+            break
+        if data is raw:
+            data = copy.deepcopy(raw)  # never change the caller's record
+        # Deepest and last-indexed first, so removing one never shifts another.
+        ordered = sorted(locs, key=lambda loc: [str(p).zfill(8) for p in loc], reverse=True)
+        if not all(_remove(data, loc) for loc in ordered):
+            break
+        reading.warn(
+            "resource.invalid_element",
+            f"Invalid element(s) ignored: {', '.join(sorted(set(shown)))}.",
+            source,
+        )
+    reading.warn("resource.unreadable", "The resource is not valid FHIR R4; skipped.", source)
+    return None
+
+
+_ELEMENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
+
+
+def _path(loc: tuple[Any, ...], error_type: str) -> str:
+    """The element path for a warning; an unknown key is the sender's text, never shown."""
+    parts = [str(p) if isinstance(p, int) or _ELEMENT_NAME.match(str(p)) else "?" for p in loc]
+    if error_type == "extra_forbidden" and parts:
+        parts[-1] = "(unknown element)"
+    return ".".join(parts)
+
+
+def _remove(data: Any, loc: tuple[Any, ...]) -> bool:
+    # Walk to the invalid element and drop it; pydantic may name a path below what exists
+    # (a union member, a field of a scalar), so the deepest real node on the path goes.
+    node = data
+    for depth, part in enumerate(loc):
+        if not _has(node, part):
+            return False
+        child = node[part]
+        if depth == len(loc) - 1 or not isinstance(child, dict | list):
+            del node[part]
+            return True
+        node = child
+    return False
+
+
+def _has(node: Any, part: Any) -> bool:
+    if isinstance(node, dict):
+        return isinstance(part, str) and part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)

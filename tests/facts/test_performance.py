@@ -1,0 +1,96 @@
+"""Performance status: ECOG and Karnofsky, invalid values, the documented crosswalk."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.facts.model import PerformanceFact
+from app.facts.performance import ECOG_TO_KARNOFSKY, karnofsky_to_ecog
+from tests.factories import LOINC, SNOMED, facts_of, fixture_facts, observation, warning_codes
+
+
+def test_ecog_as_integer() -> None:
+    ecog = facts_of(observation("89247-1", valueInteger=1)).performance("ecog")
+    assert ecog is not None and (ecog.value, ecog.read_from) == (1, "code")
+
+
+@pytest.mark.parametrize(("answer", "value"), [("LA9622-7", 0), ("LA9624-3", 2), ("LA9627-6", 5)])
+def test_ecog_as_loinc_answer_code(answer: str, value: int) -> None:
+    ecog = facts_of(observation("89247-1", value_code=(LOINC, answer))).performance("ecog")
+    assert ecog is not None and ecog.value == value
+
+
+def test_ecog_by_snomed_code() -> None:
+    ecog = facts_of(observation("423740007", system=SNOMED, valueInteger=2)).performance("ecog")
+    assert ecog is not None and ecog.value == 2
+
+
+@pytest.mark.parametrize(
+    "value", [{"valueInteger": -1}, {"valueInteger": 6}, {"valueString": ""}, {}]
+)
+def test_invalid_ecog_is_dropped_with_a_warning(value: dict) -> None:
+    facts = facts_of(observation("89247-1", **value))
+    assert facts.performance("ecog") is None
+    assert facts.performance("karnofsky") is None  # nothing to derive from
+    assert {"performance.invalid_value", "performance.no_value"} & set(warning_codes(facts))
+
+
+@pytest.mark.parametrize("value", [-10, 105, 85])
+def test_invalid_karnofsky_is_dropped(value: int) -> None:
+    facts = facts_of(observation("89243-0", valueInteger=value))
+    assert facts.performance("karnofsky") is None
+    assert "performance.invalid_value" in warning_codes(facts)
+
+
+def test_karnofsky_answer_code() -> None:
+    kps = facts_of(observation("89243-0", value_code=(LOINC, "LA29177-5"))).performance("karnofsky")
+    assert kps is not None and kps.value == 80
+
+
+@pytest.mark.parametrize(
+    ("kps", "ecog"),
+    [
+        (100, 0),
+        (90, 0),
+        (80, 1),
+        (70, 1),
+        (60, 2),
+        (50, 2),
+        (40, 3),
+        (30, 3),
+        (20, 4),
+        (10, 4),
+        (0, 5),
+    ],
+)
+def test_karnofsky_to_ecog_crosswalk(kps: int, ecog: int) -> None:
+    assert karnofsky_to_ecog(kps) == ecog
+
+
+def test_ecog_to_karnofsky_takes_the_low_end_and_round_trips() -> None:
+    assert ECOG_TO_KARNOFSKY == {0: 90, 1: 70, 2: 50, 3: 30, 4: 10, 5: 0}
+    assert all(karnofsky_to_ecog(kps) == ecog for ecog, kps in ECOG_TO_KARNOFSKY.items())
+
+
+def test_missing_scale_is_derived_with_a_note() -> None:
+    facts = facts_of(observation("89243-0", valueInteger=70))
+    ecog = facts.performance("ecog")
+    assert ecog is not None and (ecog.value, ecog.read_from) == (1, "derived")
+    assert ecog.note and "Karnofsky 70" in ecog.note
+    assert ecog.sources == facts.performance("karnofsky").sources  # type: ignore[union-attr]
+
+
+def test_nothing_is_derived_when_both_scales_are_recorded() -> None:
+    facts = facts_of(
+        observation("89243-0", valueInteger=70), observation("89247-1", valueInteger=2)
+    )
+    assert all(f.read_from == "code" for f in facts.of_kind(PerformanceFact))
+    assert facts.performance("ecog").value == 2  # type: ignore[union-attr]
+
+
+def test_ecog_scenario_fixture() -> None:
+    facts = fixture_facts("performance_ecog_answer_code_invalid_values")
+    assert facts.performance("ecog").value == 2  # type: ignore[union-attr]  # answer code, newest valid
+    assert facts.performance("karnofsky").value == 50  # type: ignore[union-attr]
+    assert facts.performance("karnofsky").read_from == "derived"  # type: ignore[union-attr]
+    assert warning_codes(facts).count("performance.invalid_value") == 2  # 7 and -1
