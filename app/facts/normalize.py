@@ -47,7 +47,7 @@ from app.facts import (
     staging,
     tumor,
 )
-from app.facts.model import Analyte, PatientFacts, PerformanceFact, StagingContext
+from app.facts.model import Analyte, AnyFact, PatientFacts, PerformanceFact, StagingContext
 from app.facts.reading import Reading, raw_codings, raw_effective_date, reference
 from app.facts.validation import validate
 from app.fhir.record import FhirJson, PatientRecord
@@ -102,9 +102,21 @@ def normalize(record: PatientRecord, as_of: date) -> PatientFacts:
     return PatientFacts(
         patient=record.reference,
         as_of=as_of,
-        facts=reading.facts,
+        facts=_distinct(reading.facts),
         warnings=reading.warnings,
     )
+
+
+def _distinct(facts: list[AnyFact]) -> list[AnyFact]:
+    """Drop exact repeats, e.g. a report whose conclusion and attached text say the same."""
+    seen: set[str] = set()
+    kept: list[AnyFact] = []
+    for fact in facts:
+        key = fact.model_dump_json()
+        if key not in seen:
+            seen.add(key)
+            kept.append(fact)
+    return kept
 
 
 def _read_observations(

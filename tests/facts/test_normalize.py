@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
 
 from app.facts import normalize as normalize_module
-from app.facts.model import PerformanceFact, StageFact
-from tests.factories import AJCC, facts_of, fixture_facts, lab, observation, warning_codes
+from app.facts.model import AnalVergeDistanceFact, PerformanceFact, StageFact
+from tests.factories import (
+    AJCC,
+    facts_of,
+    fixture_facts,
+    lab,
+    observation,
+    report,
+    warning_codes,
+)
 
 
 @pytest.fixture
@@ -172,3 +181,15 @@ def test_patient_facts_round_trip_through_json() -> None:
     again = PatientFacts.model_validate_json(facts.model_dump_json())
     assert again == facts
     assert again.patient == "Patient/rectal-text-only"
+
+
+def test_a_report_saying_the_same_in_conclusion_and_attached_text_gives_each_fact_once() -> None:
+    text = "Staging MRI: lower edge of the tumour 7 cm from the anal verge. mrT1N0."
+    resource = report(text)
+    resource["presentedForm"] = [
+        {"contentType": "text/plain", "data": base64.b64encode(text.encode()).decode()}
+    ]
+    facts = facts_of(resource)
+    distances = facts.of_kind(AnalVergeDistanceFact)
+    assert [d.cm for d in distances] == [7.0]
+    assert [s.value for s in facts.of_kind(StageFact) if s.category == "T"] == ["T1"]
