@@ -13,7 +13,8 @@ rule        inclusion         exclusion         needs
 ==========  ================  ================  ==================
 true        pass              fail              -
 false       fail              pass              -
-unknown     unknown           unknown           data
+unknown     unknown           unknown           data (review if only a
+                                                judgement is open)
 (review)    unknown           unknown           review
 ==========  ================  ================  ==================
 
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 
 from app.eligibility.language import AgeRule, Criterion, Trial
 from app.eligibility.logic import Truth
-from app.eligibility.operators import Evaluator, compile_rule
+from app.eligibility.operators import Evaluator, compile_rule, needs_review_only
 from app.facts.model import PatientFacts
 from app.matching.models import CriterionVerdict, Needs, Outcome, TrialStatus
 
@@ -106,7 +107,7 @@ def criterion_verdict(compiled: CompiledCriterion, facts: PatientFacts) -> Crite
     outcome: Outcome
     needs: Needs | None = None
     if finding.truth is Truth.UNKNOWN:
-        outcome, needs = "unknown", "data"
+        outcome, needs = "unknown", "review" if needs_review_only(finding) else "data"
     elif (finding.truth is Truth.TRUE) == (c.type == "inclusion"):
         outcome = "pass"
     else:

@@ -338,6 +338,17 @@ class BiomarkerRule(Strict):
         return self
 
 
+class JudgementRule(Strict):
+    """A question only a person can answer, inside a rule: always unknown, needing review.
+
+    Used where a criterion is partly computable: ``all: [condition mental_illness,
+    judgement "Is it severe?"]`` passes when no mental illness is recorded and goes to a
+    person when one is. When data is missing as well, the criterion needs data first."""
+
+    op: Literal["judgement"]
+    question: str = Field(min_length=1)
+
+
 Rule = Annotated[
     AllOf
     | AnyOf
@@ -362,7 +373,8 @@ Rule = Annotated[
     | TreatmentRule
     | PregnantRule
     | LactatingRule
-    | BiomarkerRule,
+    | BiomarkerRule
+    | JudgementRule,
     Field(discriminator="op"),
 ]
 

@@ -43,6 +43,7 @@ from app.eligibility.language import (
     Bounds,
     ConditionRule,
     GradeRule,
+    JudgementRule,
     LabRule,
     LabUlnRule,
     LactatingRule,
@@ -88,6 +89,8 @@ from app.facts.model import (
 Evaluator = Callable[[PatientFacts], Finding]
 F = TypeVar("F", bound=Fact)
 
+# `missing` entries of a judgement start with this: the unknown needs a person, not data.
+REVIEW_MARK = "review: "
 ABSENT_DIAGNOSIS = "no recorded diagnosis counts as absent"
 ABSENT_TREATMENT = "no recorded treatment counts as none"
 
@@ -178,6 +181,18 @@ def _any(rule: AnyOf) -> Evaluator:
 def _not(rule: Not) -> Evaluator:
     part = compile_rule(rule.rule)
     return lambda facts: negate(part(facts))
+
+
+def _judgement(rule: JudgementRule) -> Evaluator:
+    found = Finding.unknown(
+        f"for a person to decide: {rule.question}", missing=[REVIEW_MARK + rule.question]
+    )
+    return lambda facts: found
+
+
+def needs_review_only(finding: Finding) -> bool:
+    """Whether an unknown finding is unknown only for questions a person must answer."""
+    return bool(finding.missing) and all(m.startswith(REVIEW_MARK) for m in finding.missing)
 
 
 # --- demographics ---------------------------------------------------------------------
@@ -965,6 +980,8 @@ def compile_rule(rule: Rule) -> Evaluator:
             return _condition(rule)
         case TreatmentRule():
             return _treatment(rule)
+        case JudgementRule():
+            return _judgement(rule)
 
 
 def operator_docs() -> dict[str, str]:
