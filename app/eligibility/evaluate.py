@@ -101,7 +101,7 @@ def criterion_verdict(compiled: CompiledCriterion, facts: PatientFacts) -> Crite
             text=c.text,
             outcome="unknown",
             needs="review",
-            reason="For a person to confirm: the record cannot answer this.",
+            reason=f"For a person to confirm: {c.note or 'the record cannot answer this.'}",
         )
     finding = compiled.evaluate(facts)
     outcome: Outcome
