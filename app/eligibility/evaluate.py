@@ -125,7 +125,7 @@ def criterion_verdict(compiled: CompiledCriterion, facts: PatientFacts) -> Crite
 
 
 def _sentence(reason: str) -> str:
-    return reason[:1].upper() + reason[1:] + ("" if reason.endswith(".") else ".")
+    return reason[:1].upper() + reason[1:] + ("" if reason.endswith((".", "?", "!")) else ".")
 
 
 def trial_status(verdicts: Sequence[CriterionVerdict]) -> TrialStatus:
