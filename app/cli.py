@@ -55,9 +55,12 @@ def criteria_check(directory: DirOption = None) -> None:
     for column in ("trial", "example", "status", "result"):
         table.add_column(column)
     for r in results:
-        verdict = "[green]ok[/green]" if r.ok else "[red]" + "; ".join(r.mismatches) + "[/red]"
+        verdict = "[green]ok[/green]" if r.ok else "[red]FAILED[/red]"
         table.add_row(r.trial, r.example.name, r.verdict.status, verdict)
     console.print(table)
+    for r in results:
+        for mismatch in r.mismatches:
+            console.print(f"[red]{r.trial} {r.example.name}[/red] {mismatch}", highlight=False)
     stale = export(folder, check=True)
     failed = [r for r in results if not r.ok]
     passed = len(results) - len(failed)

@@ -68,6 +68,8 @@ def test_a_true_disjunction_drops_unknown_parts() -> None:
 
 
 def test_assumptions_travel_with_the_deciding_parts() -> None:
-    absent = Finding.false("no record of HIV", assumptions=["no recorded diagnosis counts as absent"])
+    absent = Finding.false(
+        "no record of HIV", assumptions=["no recorded diagnosis counts as absent"]
+    )
     result = any_of([absent, Finding.false("KPS 80")])
     assert result.assumptions == ("no recorded diagnosis counts as absent",)

@@ -77,7 +77,9 @@ def test_pregnancy_male_false_female_unknown_unless_recorded() -> None:
     rule = {"op": "pregnant"}
     assert ev(rule, sex("male")).truth is F
     assert ev(rule, sex("female")).truth is U
-    assert ev(rule, sex("female"), PregnancyFact(pregnant=True, sources=["Observation/p"])).truth is T
+    assert (
+        ev(rule, sex("female"), PregnancyFact(pregnant=True, sources=["Observation/p"])).truth is T
+    )
     negative = ev(rule, sex("female"), PregnancyFact(pregnant=False, sources=["Observation/p"]))
     assert negative.truth is F
     assert negative.evidence == ("Observation/p",)
@@ -265,7 +267,12 @@ def test_submucosal_invasion_level_and_depth() -> None:
     assert ev(rule, SubmucosalInvasionFact(depth_um=1500)).truth is T
     assert ev(rule, SubmucosalInvasionFact(level="sm1", depth_um=400)).truth is F
     assert ev(rule, SubmucosalInvasionFact(level="sm2")).truth is U
-    assert ev({"op": "submucosal_invasion", "levels": ["sm3"]}, SubmucosalInvasionFact(level="sm2")).truth is F
+    assert (
+        ev(
+            {"op": "submucosal_invasion", "levels": ["sm3"]}, SubmucosalInvasionFact(level="sm2")
+        ).truth
+        is F
+    )
     assert ev(rule).truth is U
 
 
