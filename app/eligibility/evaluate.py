@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from app.eligibility.language import AgeRule, Criterion, Trial
 from app.eligibility.logic import Truth
-from app.eligibility.operators import Evaluator, compile_rule, needs_review_only
+from app.eligibility.operators import REVIEW_MARK, Evaluator, compile_rule, needs_review_only
 from app.facts.model import PatientFacts
 from app.matching.models import CriterionVerdict, Needs, Outcome, TrialStatus
 
@@ -121,6 +121,9 @@ def criterion_verdict(compiled: CompiledCriterion, facts: PatientFacts) -> Crite
         reason=_sentence(finding.reason),
         evidence=list(finding.evidence),
         assumptions=list(finding.assumptions),
+        missing_data=[m for m in finding.missing if not m.startswith(REVIEW_MARK)]
+        if needs == "data"
+        else [],
     )
 
 

@@ -394,8 +394,8 @@ def _other_malignancy(rule: OtherMalignancyRule) -> Evaluator:
             )
         if not hits:
             return Finding.false(
-                f"no record of a malignancy other than the {label_list(list(rule.index_sites))} "
-                "cancer",
+                "no record of a malignancy other than the cancer of the "
+                f"{label_list(list(rule.index_sites))}",
                 assumptions=[ABSENT_DIAGNOSIS],
             )
         found = any_of(hits)

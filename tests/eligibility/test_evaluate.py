@@ -48,6 +48,7 @@ def test_missing_lab_is_unknown_for_data_and_never_eligible() -> None:
     assert (hb.outcome, hb.needs) == ("unknown", "data")
     assert verdict.status == "possibly_eligible"
     assert verdict.missing == ["inc-1"]
+    assert hb.missing_data == ["hemoglobin result"]
 
 
 def test_review_criteria_are_listed_never_counted() -> None:
