@@ -3,8 +3,7 @@
 Example::
 
     >>> library = load_library(Path("criteria"))
-    >>> applicable, screened = library.split({"rectum"})
-    >>> [t.trial.nct_id for t in applicable]
+    >>> [t.trial.nct_id for t in library.applicable({"rectum"})]
     ['NCT06043999', 'NCT06949098']
 
 A file that does not validate raises `LibraryError`; each of its problems names the file
@@ -193,12 +192,14 @@ class Library:
             found.update(self.by_site.get(site, ()))
         return found
 
-    def split(self, sites: set[str] | None) -> tuple[list[CompiledTrial], list[CompiledTrial]]:
-        """(trials that may apply, trials that cannot), each in id order."""
+    def applicable(self, sites: set[str] | None) -> list[CompiledTrial]:
+        """Trials that may apply, in id order; the cost follows their number only."""
+        return [self.trials[i] for i in sorted(self.applicable_ids(sites))]
+
+    def not_applicable(self, sites: set[str] | None) -> list[CompiledTrial]:
+        """Trials that cannot apply, in id order (walks the whole library)."""
         ids = self.applicable_ids(sites)
-        applicable = [self.trials[i] for i in sorted(ids)]
-        screened = [t for i, t in sorted(self.trials.items()) if i not in ids]
-        return applicable, screened
+        return [t for i, t in sorted(self.trials.items()) if i not in ids]
 
 
 def trial_files(directory: Path) -> list[Path]:

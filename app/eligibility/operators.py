@@ -371,6 +371,7 @@ def _other_malignancy(rule: OtherMalignancyRule) -> Evaluator:
     def evaluate(facts: PatientFacts) -> Finding:
         primaries = _current(facts, PrimaryCancerFact)
         own_sources = {s for p in primaries if p.site in rule.index_sites for s in p.sources}
+        own_codes = {c for p in primaries if p.site in rule.index_sites for c in p.codes}
         excepted_sources = {
             s for cat in rule.except_categories for c in facts.conditions(cat) for s in c.sources
         }
@@ -387,7 +388,10 @@ def _other_malignancy(rule: OtherMalignancyRule) -> Evaluator:
                     )
                 )
         for c in _current(facts, ConditionFact):
+            # The primary itself, read from the same resource or coded the same, is not "other".
             if c.category != "malignancy" or set(c.sources) & (own_sources | excepted_sources):
+                continue
+            if set(c.codes) & own_codes:
                 continue
             hits.append(
                 _dated_hit(c.display or "malignancy", c.onset or c.effective, cutoff, c.sources)

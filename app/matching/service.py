@@ -55,13 +55,17 @@ def match_facts(
     def chosen(nct_id: str, status: str) -> bool:
         return (wanted is None or nct_id in wanted) and (include_closed or status in OPEN_STATUSES)
 
-    applicable, screened = library.split(cancer_sites(facts))
+    sites = cancer_sites(facts)
     verdicts: list[TrialVerdict] = [
-        evaluate_trial(t, facts) for t in applicable if chosen(t.trial.nct_id, t.trial.status)
+        evaluate_trial(t, facts)
+        for t in library.applicable(sites)
+        if chosen(t.trial.nct_id, t.trial.status)
     ]
     if include_ineligible:
         verdicts += [
-            screen_out(t, facts) for t in screened if chosen(t.trial.nct_id, t.trial.status)
+            screen_out(t, facts)
+            for t in library.not_applicable(sites)
+            if chosen(t.trial.nct_id, t.trial.status)
         ]
     else:
         verdicts = [v for v in verdicts if v.status != "ineligible"]

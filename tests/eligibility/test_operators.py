@@ -153,6 +153,9 @@ def test_other_malignancy_ignores_the_primary_itself_and_excepted_categories() -
         condition("malignancy").model_copy(update={"sources": skin}),
     )
     assert excepted.truth is F
+    coded_primary = cancer("esophagus", codes=["ICD-10-CM|C15.5"])
+    same_code = condition("malignancy", codes=["ICD-10-CM|C15.5"])
+    assert ev(rule, coded_primary, same_code).truth is F
     assert ev(rule, primary, condition("malignancy", display="breast cancer")).truth is T
     assert ev(rule, primary, cancer("colon")).truth is T
 
