@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from app.eligibility.language import AgeRule, Criterion, Trial
 from app.eligibility.logic import Truth
 from app.eligibility.operators import REVIEW_MARK, Evaluator, compile_rule, needs_review_only
+from app.eligibility.view import PatientView
 from app.facts.model import PatientFacts
 from app.matching.models import CriterionVerdict, Needs, Outcome, TrialStatus
 
@@ -92,7 +93,7 @@ def compile_trial(trial: Trial) -> CompiledTrial:
     return CompiledTrial(trial, tuple(compiled + ([age] if age else [])))
 
 
-def criterion_verdict(compiled: CompiledCriterion, facts: PatientFacts) -> CriterionVerdict:
+def criterion_verdict(compiled: CompiledCriterion, facts: PatientView) -> CriterionVerdict:
     c = compiled.criterion
     if compiled.evaluate is None:
         return CriterionVerdict(
@@ -151,19 +152,23 @@ def _verdict(trial: Trial, verdicts: list[CriterionVerdict], screened_out: bool)
     )
 
 
-def evaluate_trial(compiled: CompiledTrial, facts: PatientFacts) -> TrialVerdict:
-    """Every criterion of the trial, in protocol order."""
+def evaluate_trial(compiled: CompiledTrial, facts: PatientFacts | PatientView) -> TrialVerdict:
+    """Every criterion of the trial, in protocol order.
+
+    Pass a `PatientView` when evaluating one patient against many trials (built once)."""
+    facts = facts if isinstance(facts, PatientView) else PatientView(facts)
     return _verdict(
         compiled.trial, [criterion_verdict(c, facts) for c in compiled.criteria], screened_out=False
     )
 
 
-def screen_out(compiled: CompiledTrial, facts: PatientFacts) -> TrialVerdict:
+def screen_out(compiled: CompiledTrial, facts: PatientFacts | PatientView) -> TrialVerdict:
     """A trial the index says cannot apply: only its decisive criterion is evaluated.
 
     If that criterion does not fail after all (the index and the rule disagree), the
     whole trial is evaluated, so a screened-out trial is never reported wrongly.
     """
+    facts = facts if isinstance(facts, PatientView) else PatientView(facts)
     applies = compiled.trial.applies_to
     if applies is not None:
         decisive = criterion_verdict(compiled.criterion(applies.criterion), facts)

@@ -1,11 +1,11 @@
 """The operators of the rule language, compiled once into evaluators over PatientFacts.
 
 `compile_rule` turns a rule (see `app.eligibility.language`) into a function
-``PatientFacts -> Finding``; work that does not depend on the patient (unit factors,
-label texts) is done at compile time. Example::
+``PatientView -> Finding`` (a `PatientView` wraps `PatientFacts`); work that does not
+depend on the patient (unit factors, label texts) is done at compile time. Example::
 
     >>> evaluate = compile_rule(LabRule(op="lab", analyte="hemoglobin", unit="g/dL", gte=10))
-    >>> evaluate(facts).truth        # a hemoglobin of 112 g/L on record
+    >>> evaluate(PatientView(facts)).truth        # a hemoglobin of 112 g/L on record
     <Truth.TRUE: 'true'>
 
 Rules of judgement shared by every operator:
@@ -65,7 +65,9 @@ from app.eligibility.language import (
 )
 from app.eligibility.logic import Finding, Truth, all_of, any_of, negate
 from app.eligibility.units import converter
+from app.eligibility.view import PatientView
 from app.facts.model import (
+    AgeFact,
     AnalVergeDistanceFact,
     Analyte,
     BiomarkerFact,
@@ -77,16 +79,17 @@ from app.facts.model import (
     MarginFact,
     MetastasisFact,
     PathologyFeatureFact,
-    PatientFacts,
+    PerformanceFact,
     PregnancyFact,
     PrimaryCancerFact,
+    SexFact,
     StageFact,
     SubmucosalInvasionFact,
     TreatmentFact,
     TumorSizeFact,
 )
 
-Evaluator = Callable[[PatientFacts], Finding]
+Evaluator = Callable[[PatientView], Finding]
 F = TypeVar("F", bound=Fact)
 
 # `missing` entries of a judgement start with this: the unknown needs a person, not data.
@@ -144,9 +147,9 @@ def months_before(day: date, months: int) -> date:
     raise AssertionError("unreachable: every month has a 28th")
 
 
-def _current(facts: PatientFacts, kind: type[F]) -> list[F]:
+def _current(facts: PatientView, kind: type[F]) -> list[F]:
     """Facts of one model known on the evaluation date, newest first."""
-    return [f for f in facts.of_kind(kind) if f.effective is None or f.effective <= facts.as_of]
+    return facts.current(kind)
 
 
 def _pick(found: list[F], when: str) -> tuple[F | None, str | None]:
@@ -201,8 +204,8 @@ def needs_review_only(finding: Finding) -> bool:
 def _age(rule: AgeRule) -> Evaluator:
     wanted = bounds_text(rule, "years")
 
-    def evaluate(facts: PatientFacts) -> Finding:
-        age = facts.age()
+    def evaluate(facts: PatientView) -> Finding:
+        age = facts.first(AgeFact)
         if age is None:
             return Finding.unknown("age not recorded", missing=["birth date"])
         holds = [bounds_hold(rule, y) for y in range(age.years_min, age.years_max + 1)]
@@ -223,8 +226,8 @@ def _age(rule: AgeRule) -> Evaluator:
 
 
 def _sex(rule: SexRule) -> Evaluator:
-    def evaluate(facts: PatientFacts) -> Finding:
-        sex = facts.sex()
+    def evaluate(facts: PatientView) -> Finding:
+        sex = facts.first(SexFact)
         if sex is None or sex.value == "unknown":
             return Finding.unknown("sex not recorded", missing=["sex"])
         if sex.value in rule.one_of:
@@ -237,7 +240,7 @@ def _sex(rule: SexRule) -> Evaluator:
 
 
 def _pregnant(_: PregnantRule) -> Evaluator:
-    def evaluate(facts: PatientFacts) -> Finding:
+    def evaluate(facts: PatientView) -> Finding:
         found = _current(facts, PregnancyFact)
         if found:
             f = found[0]
@@ -247,7 +250,7 @@ def _pregnant(_: PregnantRule) -> Evaluator:
                 f"recorded {word} ({f.effective or 'undated'})",
                 tuple(f.sources),
             )
-        sex = facts.sex()
+        sex = facts.first(SexFact)
         if sex is not None and sex.value == "male":
             return Finding.false("male patient", evidence=sex.sources)
         return Finding.unknown("no pregnancy status or test recorded", missing=["pregnancy test"])
@@ -256,13 +259,13 @@ def _pregnant(_: PregnantRule) -> Evaluator:
 
 
 def _lactating(rule: LactatingRule) -> Evaluator:
-    def evaluate(facts: PatientFacts) -> Finding:
+    def evaluate(facts: PatientView) -> Finding:
         found = _current(facts, LactationFact)
         if found:
             f = found[0]
             word = "breastfeeding" if f.lactating else "not breastfeeding"
             return Finding(Truth(str(f.lactating).lower()), f"recorded {word}", tuple(f.sources))
-        sex = facts.sex()
+        sex = facts.first(SexFact)
         if sex is not None and sex.value == "male":
             return Finding.false("male patient", evidence=sex.sources)
         if rule.if_unrecorded == "false":
@@ -332,7 +335,7 @@ def _primary_cancer(rule: PrimaryCancerRule) -> Evaluator:
                 )
         return all_of(parts)
 
-    def evaluate(facts: PatientFacts) -> Finding:
+    def evaluate(facts: PatientView) -> Finding:
         cancers = _current(facts, PrimaryCancerFact)
         if not cancers:
             return Finding.unknown("no primary cancer recorded", missing=["primary cancer"])
@@ -344,7 +347,7 @@ def _primary_cancer(rule: PrimaryCancerRule) -> Evaluator:
 def _primary_cancer_count(rule: PrimaryCancerCountRule) -> Evaluator:
     where = label_list(list(rule.sites))
 
-    def evaluate(facts: PatientFacts) -> Finding:
+    def evaluate(facts: PatientView) -> Finding:
         found = [c for c in _current(facts, PrimaryCancerFact) if c.site in rule.sites]
         ev = [s for c in found for s in c.sources]
         distinct = len({c.site for c in found})
@@ -368,12 +371,16 @@ def _primary_cancer_count(rule: PrimaryCancerCountRule) -> Evaluator:
 
 
 def _other_malignancy(rule: OtherMalignancyRule) -> Evaluator:
-    def evaluate(facts: PatientFacts) -> Finding:
+    def evaluate(facts: PatientView) -> Finding:
         primaries = _current(facts, PrimaryCancerFact)
         own_sources = {s for p in primaries if p.site in rule.index_sites for s in p.sources}
         own_codes = {c for p in primaries if p.site in rule.index_sites for c in p.codes}
         excepted_sources = {
-            s for cat in rule.except_categories for c in facts.conditions(cat) for s in c.sources
+            s
+            for cat in rule.except_categories
+            for c in _current(facts, ConditionFact)
+            if c.category == cat
+            for s in c.sources
         }
         cutoff = months_before(facts.as_of, rule.within_months) if rule.within_months else None
         hits: list[Finding] = []
@@ -447,7 +454,7 @@ def _stage(rule: StageRule) -> Evaluator:
         else f"{rule.context} {rule.category}"
     )
 
-    def evaluate(facts: PatientFacts) -> Finding:
+    def evaluate(facts: PatientView) -> Finding:
         found = [
             f
             for f in _current(facts, StageFact)
@@ -486,7 +493,7 @@ def _stage(rule: StageRule) -> Evaluator:
 def _metastasis(rule: MetastasisRule) -> Evaluator:
     where = f" to the {label_list(list(rule.sites))}" if rule.sites else ""
 
-    def evaluate(facts: PatientFacts) -> Finding:
+    def evaluate(facts: PatientView) -> Finding:
         mets = _current(facts, MetastasisFact)
         stages = _current(facts, StageFact)
         present = [m for m in mets if m.present]
@@ -555,7 +562,7 @@ def _submucosal(rule: SubmucosalInvasionRule) -> Evaluator:
         [*rule.levels, *([f"deeper than {_num(rule.depth_um_gt)} µm"] if rule.depth_um_gt else [])]
     )
 
-    def evaluate(facts: PatientFacts) -> Finding:
+    def evaluate(facts: PatientView) -> Finding:
         found = _current(facts, SubmucosalInvasionFact)
         if not found:
             return Finding.unknown(
@@ -594,7 +601,7 @@ def _submucosal(rule: SubmucosalInvasionRule) -> Evaluator:
 def _anal_verge(rule: AnalVergeDistanceRule) -> Evaluator:
     wanted_mod = label_list(list(rule.modalities))
 
-    def evaluate(facts: PatientFacts) -> Finding:
+    def evaluate(facts: PatientView) -> Finding:
         found = _current(facts, AnalVergeDistanceFact)
         preferred = (
             [f for f in found if f.modality in rule.modalities] if rule.modalities else found
@@ -625,7 +632,7 @@ def _anal_verge(rule: AnalVergeDistanceRule) -> Evaluator:
 
 
 def _tumor_size(rule: TumorSizeRule) -> Evaluator:
-    def evaluate(facts: PatientFacts) -> Finding:
+    def evaluate(facts: PatientView) -> Finding:
         found = _current(facts, TumorSizeFact)
         if not found:
             return Finding.unknown("tumor size not recorded", missing=["tumor size"])
@@ -645,7 +652,7 @@ _LVI_PARTS = ("lymphatic_invasion", "venous_invasion")
 def _pathology_feature(rule: PathologyFeatureRule) -> Evaluator:
     name = FEATURE_LABELS[rule.feature]
 
-    def evaluate(facts: PatientFacts) -> Finding:
+    def evaluate(facts: PatientView) -> Finding:
         latest: dict[str, PathologyFeatureFact] = {}
         for f in _current(facts, PathologyFeatureFact):
             latest.setdefault(f.feature, f)  # newest first: keep the first seen
@@ -676,7 +683,7 @@ def _pathology_feature(rule: PathologyFeatureRule) -> Evaluator:
 def _grade(rule: GradeRule) -> Evaluator:
     wanted = label_list(list(rule.one_of))
 
-    def evaluate(facts: PatientFacts) -> Finding:
+    def evaluate(facts: PatientView) -> Finding:
         found = _current(facts, GradeFact)
         if not found or found[0].value == "GX":
             return Finding.unknown(
@@ -691,7 +698,7 @@ def _grade(rule: GradeRule) -> Evaluator:
 
 
 def _margin(_: MarginInvolvedRule) -> Evaluator:
-    def evaluate(facts: PatientFacts) -> Finding:
+    def evaluate(facts: PatientView) -> Finding:
         found = _current(facts, MarginFact)
         if not found:
             return Finding.unknown("resection margin not recorded", missing=["resection margin"])
@@ -710,8 +717,8 @@ def _margin(_: MarginInvolvedRule) -> Evaluator:
 def _performance(rule: PerformanceRule) -> Evaluator:
     scale = SCALE_LABELS[rule.scale]
 
-    def evaluate(facts: PatientFacts) -> Finding:
-        f = facts.performance(rule.scale)
+    def evaluate(facts: PatientView) -> Finding:
+        f = facts.first(PerformanceFact, lambda p: p.scale == rule.scale)
         if f is None:
             return Finding.unknown(f"no {scale} performance status recorded", missing=[scale])
         found = _compare(rule, f.value, scale, "", f.sources)
@@ -726,9 +733,9 @@ def _performance(rule: PerformanceRule) -> Evaluator:
 # --- labs -----------------------------------------------------------------------------
 
 
-def _lab_fact(facts: PatientFacts, analyte: Analyte, within_days: int | None) -> LabFact | Finding:
+def _lab_fact(facts: PatientView, analyte: Analyte, within_days: int | None) -> LabFact | Finding:
     label = ANALYTE_LABELS[analyte]
-    fact = facts.latest_lab(analyte)
+    fact = facts.first(LabFact, lambda f: f.analyte == analyte)
     if fact is None:
         return Finding.unknown(f"no {label} result recorded", missing=[f"{label} result"])
     if within_days is not None and (
@@ -747,7 +754,7 @@ def _lab(rule: LabRule) -> Evaluator:
     canonical = CANONICAL_UNITS[rule.analyte]
     from_canonical = converter(canonical, rule.unit)  # raises UnitMismatch at compile time
 
-    def evaluate(facts: PatientFacts) -> Finding:
+    def evaluate(facts: PatientView) -> Finding:
         fact = _lab_fact(facts, rule.analyte, rule.within_days)
         if isinstance(fact, Finding):
             return fact
@@ -774,7 +781,7 @@ def _lab(rule: LabRule) -> Evaluator:
 def _lab_uln(rule: LabUlnRule) -> Evaluator:
     label = ANALYTE_LABELS[rule.analyte]
 
-    def evaluate(facts: PatientFacts) -> Finding:
+    def evaluate(facts: PatientView) -> Finding:
         fact = _lab_fact(facts, rule.analyte, rule.within_days)
         if isinstance(fact, Finding):
             return fact
@@ -798,7 +805,7 @@ def _lab_uln(rule: LabUlnRule) -> Evaluator:
 
 
 def _biomarker(rule: BiomarkerRule) -> Evaluator:
-    def evaluate(facts: PatientFacts) -> Finding:
+    def evaluate(facts: PatientView) -> Finding:
         found = [f for f in _current(facts, BiomarkerFact) if f.marker == rule.marker]
         name = rule.marker.upper().replace("_", "-")
         if not found:
@@ -844,7 +851,7 @@ def _condition(rule: ConditionRule) -> Evaluator:
     what = label_list(list(rule.categories), CONDITION_LABELS)
     statuses = label_list(list(rule.statuses)) if rule.statuses else ""
 
-    def evaluate(facts: PatientFacts) -> Finding:
+    def evaluate(facts: PatientView) -> Finding:
         cutoff = months_before(facts.as_of, rule.within_months) if rule.within_months else None
         recorded = [c for c in _current(facts, ConditionFact) if c.category in rule.categories]
         hits: list[Finding] = []
@@ -890,7 +897,7 @@ def _treatment(rule: TreatmentRule) -> Evaluator:
     if rule.body_regions:
         what += f" to the {label_list(list(rule.body_regions))}"
 
-    def evaluate(facts: PatientFacts) -> Finding:
+    def evaluate(facts: PatientView) -> Finding:
         cutoff = months_before(facts.as_of, rule.within_months) if rule.within_months else None
         recorded = [t for t in _current(facts, TreatmentFact) if t.category in rule.categories]
         hits: list[Finding] = []

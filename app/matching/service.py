@@ -16,6 +16,7 @@ from __future__ import annotations
 from app.eligibility.evaluate import TrialVerdict, evaluate_trial, screen_out
 from app.eligibility.language import OPEN_STATUSES
 from app.eligibility.library import Library
+from app.eligibility.view import PatientView
 from app.errors import NotFound
 from app.facts.model import PatientFacts, PrimaryCancerFact
 from app.matching.models import MatchResponse
@@ -56,14 +57,15 @@ def match_facts(
         return (wanted is None or nct_id in wanted) and (include_closed or status in OPEN_STATUSES)
 
     sites = cancer_sites(facts)
+    view = PatientView(facts)  # the facts sorted once, for every trial
     verdicts: list[TrialVerdict] = [
-        evaluate_trial(t, facts)
+        evaluate_trial(t, view)
         for t in library.applicable(sites)
         if chosen(t.trial.nct_id, t.trial.status)
     ]
     if include_ineligible:
         verdicts += [
-            screen_out(t, facts)
+            screen_out(t, view)
             for t in library.not_applicable(sites)
             if chosen(t.trial.nct_id, t.trial.status)
         ]

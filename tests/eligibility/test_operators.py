@@ -10,6 +10,7 @@ from app.eligibility.language import Rule
 from app.eligibility.logic import Finding, Truth
 from app.eligibility.operators import compile_rule, months_before, stage_matches
 from app.eligibility.units import UnitMismatch
+from app.eligibility.view import PatientView
 from app.facts.model import (
     AnalVergeDistanceFact,
     BiomarkerFact,
@@ -40,7 +41,7 @@ RULE: TypeAdapter[Any] = TypeAdapter(Rule)
 
 
 def ev(rule: dict[str, Any], *facts: Any, as_of: date = date(2026, 11, 22)) -> Finding:
-    return compile_rule(RULE.validate_python(rule))(patient(*facts, as_of=as_of))
+    return compile_rule(RULE.validate_python(rule))(PatientView(patient(*facts, as_of=as_of)))
 
 
 # --- age, sex, pregnancy ---------------------------------------------------------------
