@@ -1,18 +1,53 @@
 """The trial file: metadata and criteria, each criterion's verbatim text beside its rule.
 
 One YAML file per trial in ``criteria/`` (see criteria/VOCABULARY.md). This module holds the
-models a file is validated against; `criteria/schema.json` is generated from them.
+models a file is validated against; `criteria/schema.json` is generated from them
+(`trialmatch criteria export`).
 
-NOTE (skeleton): `Criterion.rule` is typed as plain data here; the eligibility work
-replaces it with the typed rule language (all / any / not and the fact operators).
+A rule is data built from ``all``, ``any``, ``not`` and operators over the facts of
+`app.facts.model`, each named by its ``op``. Example (NCT06122493 inc-6.a, hemoglobin with
+its exception for ECOG 0-1 patients with chronic anemia)::
+
+    op: any
+    of:
+      - {op: lab, analyte: hemoglobin, unit: g/L, gte: 100}
+      - op: all
+        of:
+          - {op: lab, analyte: hemoglobin, unit: g/L, gte: 80, lt: 100}
+          - {op: performance, scale: ecog, lte: 1}
+          - {op: condition, categories: [chronic_anemia]}
+
+An exclusion criterion's rule describes the excluding condition: the criterion passes
+when the rule is false and fails when it is true.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.facts.model import (
+    Analyte,
+    BiomarkerName,
+    BiomarkerStatus,
+    BodyRegion,
+    CancerSite,
+    ConditionCategory,
+    ConditionStatus,
+    DiagnosisConfirmation,
+    Grade,
+    Histology,
+    LocalExcisionTechnique,
+    MetastasisSite,
+    PathologyFeature,
+    PerformanceScale,
+    StageCategory,
+    StagingContext,
+    SubmucosalLevel,
+    TreatmentCategory,
+)
 
 # ClinicalTrials.gov overall status values (API v2 enum).
 RecruitmentStatus = Literal[
@@ -49,6 +84,304 @@ class Arm(Strict):
     description: str | None = None
 
 
+# --- rule building blocks -------------------------------------------------------------
+
+IfUnrecorded = Literal["false", "unknown"]
+When = Literal["latest", "earliest"]
+
+
+class Bounds(Strict):
+    """A numeric range: any of gte / gt / lte / lt (at least one; not both gte and gt)."""
+
+    gte: float | None = Field(default=None, description="At least (>=).")
+    gt: float | None = Field(default=None, description="More than (>).")
+    lte: float | None = Field(default=None, description="At most (<=).")
+    lt: float | None = Field(default=None, description="Less than (<).")
+
+    @model_validator(mode="after")
+    def _one_bound_each_side(self) -> Self:
+        if self.gte is None and self.gt is None and self.lte is None and self.lt is None:
+            raise ValueError("give at least one of gte, gt, lte, lt")
+        if self.gte is not None and self.gt is not None:
+            raise ValueError("give gte or gt, not both")
+        if self.lte is not None and self.lt is not None:
+            raise ValueError("give lte or lt, not both")
+        return self
+
+
+class AllOf(Strict):
+    """True when every part is true (Kleene: false if any is false, else unknown if any is)."""
+
+    op: Literal["all"]
+    of: list[Rule] = Field(min_length=1)
+
+
+class AnyOf(Strict):
+    """True when some part is true (Kleene: true if any is true, else unknown if any is)."""
+
+    op: Literal["any"]
+    of: list[Rule] = Field(min_length=1)
+
+
+class Not(Strict):
+    """Swaps true and false; unknown stays unknown."""
+
+    op: Literal["not"]
+    rule: Rule
+
+
+class AgeRule(Bounds):
+    """Age in years at the evaluation date. A year-only birth date gives a range of ages:
+    decided only when the whole range is on one side of the limits, else unknown."""
+
+    op: Literal["age"]
+
+
+class SexRule(Strict):
+    """Administrative sex is one of the listed values."""
+
+    op: Literal["sex"]
+    one_of: list[Literal["male", "female", "other"]] = Field(min_length=1)
+
+
+class PrimaryCancerRule(Strict):
+    """Some recorded primary cancer has the listed site, histology and confirmation
+    (each an allowed set; omitted means any). Unknown when a needed field is not recorded."""
+
+    op: Literal["primary_cancer"]
+    sites: list[CancerSite] | None = None
+    histologies: list[Histology] | None = None
+    confirmed_by: list[DiagnosisConfirmation] | None = None
+
+    @model_validator(mode="after")
+    def _something_to_check(self) -> Self:
+        if self.sites is None and self.histologies is None and self.confirmed_by is None:
+            raise ValueError("give at least one of sites, histologies, confirmed_by")
+        return self
+
+
+class PrimaryCancerCountRule(Bounds):
+    """The number of recorded primary cancers at the listed sites (e.g. synchronous
+    colorectal cancers: sites [rectum, colon, rectosigmoid], gte 2)."""
+
+    op: Literal["primary_cancer_count"]
+    sites: list[CancerSite] = Field(min_length=1)
+
+
+class OtherMalignancyRule(Strict):
+    """A malignancy other than the trial's own cancer: a primary cancer at another site, or
+    a malignancy in the history that is not the primary itself. No record counts as none
+    (the verdict says so)."""
+
+    op: Literal["other_malignancy"]
+    index_sites: list[CancerSite] = Field(
+        min_length=1, description="Sites of the trial's own cancer."
+    )
+    except_categories: list[ConditionCategory] = Field(
+        default_factory=list, examples=[["non_melanoma_skin_cancer"]]
+    )
+    within_months: int | None = Field(default=None, ge=1, description="Diagnosed recently.")
+
+
+class StageRule(Strict):
+    """One TNM category or stage group in one staging context is one of the listed values.
+    A value matches its subdivisions: T1 matches T1a, N3 matches N3b, M1 matches M1c,
+    stage I matches IA but not II. TX / NX / MX is unknown."""
+
+    op: Literal["stage"]
+    context: StagingContext
+    category: StageCategory
+    one_of: list[str] = Field(min_length=1, examples=[["T1", "T2"]])
+    when: When = Field(default="latest", description="earliest: the stage at initial diagnosis.")
+
+
+class MetastasisRule(Strict):
+    """Distant metastasis is present (at one of the sites, when given). Present: a
+    metastasis fact, M1 in any context, or stage group IV. Absent: a fact recorded absent,
+    M0, or a stage group below IV. Nothing recorded is unknown."""
+
+    op: Literal["metastasis"]
+    sites: list[MetastasisSite] | None = None
+
+
+class SubmucosalInvasionRule(Strict):
+    """Submucosal invasion of a T1 tumor is at one of the levels, or deeper than depth_um_gt."""
+
+    op: Literal["submucosal_invasion"]
+    levels: list[SubmucosalLevel] = Field(default_factory=list)
+    depth_um_gt: float | None = None
+
+    @model_validator(mode="after")
+    def _something_to_check(self) -> Self:
+        if not self.levels and self.depth_um_gt is None:
+            raise ValueError("give levels or depth_um_gt")
+        return self
+
+
+class AnalVergeDistanceRule(Bounds):
+    """Distance (cm) of the tumor's lower edge from the anal verge. With modalities, a
+    measurement by one of them is preferred; another is used with an assumption."""
+
+    op: Literal["anal_verge_distance"]
+    modalities: list[Literal["mri", "endoscopy", "ct", "digital_rectal_exam", "other"]] = Field(
+        default_factory=list
+    )
+    when: When = "latest"
+
+
+class TumorSizeRule(Bounds):
+    """Greatest dimension of the tumor, in cm."""
+
+    op: Literal["tumor_size"]
+
+
+class PathologyFeatureRule(Strict):
+    """A pathology feature is recorded present. Lymphovascular invasion is also present when
+    lymphatic or venous invasion is; absent only when recorded absent."""
+
+    op: Literal["pathology_feature"]
+    feature: PathologyFeature
+
+
+class GradeRule(Strict):
+    """Histological grade is one of the listed values (poorly differentiated is G3)."""
+
+    op: Literal["grade"]
+    one_of: list[Grade] = Field(min_length=1)
+
+
+class MarginInvolvedRule(Strict):
+    """The resection margin is involved (R1/R2, or recorded involved)."""
+
+    op: Literal["margin_involved"]
+
+
+class PerformanceRule(Bounds):
+    """ECOG (0-5) or Karnofsky (0-100) on the named scale; the other scale never stands in
+    here (a mapped value is a 'derived' fact made by the normalizer)."""
+
+    op: Literal["performance"]
+    scale: PerformanceScale
+
+
+class LabRule(Bounds):
+    """The latest result of an analyte, compared in the rule's unit (UCUM; the result is
+    converted). With within_days, a result older than that is unknown."""
+
+    op: Literal["lab"]
+    analyte: Analyte
+    unit: str = Field(examples=["g/L", "10*9/L", "umol/L"])
+    within_days: int | None = Field(default=None, ge=1)
+
+
+class LabUlnRule(Bounds):
+    """The latest result of an analyte as a multiple of its upper limit of normal (the
+    result's own reference range). Unknown when no upper limit is recorded."""
+
+    op: Literal["lab_uln"]
+    analyte: Analyte
+    within_days: int | None = Field(default=None, ge=1)
+
+
+class ConditionRule(Strict):
+    """A diagnosis of one of the categories is recorded (with one of the statuses, within
+    the window, when given). No record counts as absent (if_unrecorded: false, the default;
+    the verdict states the assumption) or as unknown (if_unrecorded: unknown)."""
+
+    op: Literal["condition"]
+    categories: list[ConditionCategory] = Field(min_length=1)
+    statuses: list[ConditionStatus] | None = Field(
+        default=None, description="e.g. [active, recurrence, relapse] for 'active'."
+    )
+    within_months: int | None = Field(default=None, ge=1)
+    if_unrecorded: IfUnrecorded = "false"
+
+
+class TreatmentRule(Strict):
+    """A treatment of one of the categories is recorded (by technique, body region and
+    window when given). No record counts as none unless if_unrecorded is unknown."""
+
+    op: Literal["treatment"]
+    categories: list[TreatmentCategory] = Field(min_length=1)
+    techniques: list[LocalExcisionTechnique] | None = None
+    body_regions: list[BodyRegion] | None = None
+    within_months: int | None = Field(default=None, ge=1)
+    if_unrecorded: IfUnrecorded = "false"
+
+
+class PregnantRule(Strict):
+    """The patient is pregnant. False for a male patient; otherwise unknown unless recorded."""
+
+    op: Literal["pregnant"]
+
+
+class LactatingRule(Strict):
+    """The patient is breastfeeding. False for a male patient; otherwise unknown unless
+    recorded (or counted as not, with if_unrecorded: false)."""
+
+    op: Literal["lactating"]
+    if_unrecorded: IfUnrecorded = "unknown"
+
+
+class BiomarkerRule(Strict):
+    """A biomarker has one of the statuses, and/or a value within bounds (e.g. PD-L1 CPS)."""
+
+    op: Literal["biomarker"]
+    marker: BiomarkerName
+    statuses: list[BiomarkerStatus] | None = None
+    value: Bounds | None = None
+
+    @model_validator(mode="after")
+    def _something_to_check(self) -> Self:
+        if self.statuses is None and self.value is None:
+            raise ValueError("give statuses or value")
+        return self
+
+
+class JudgementRule(Strict):
+    """A question only a person can answer, inside a rule: always unknown, needing review.
+
+    Used where a criterion is partly computable: ``all: [condition mental_illness,
+    judgement "Is it severe?"]`` passes when no mental illness is recorded and goes to a
+    person when one is. When data is missing as well, the criterion needs data first."""
+
+    op: Literal["judgement"]
+    question: str = Field(min_length=1)
+
+
+Rule = Annotated[
+    AllOf
+    | AnyOf
+    | Not
+    | AgeRule
+    | SexRule
+    | PrimaryCancerRule
+    | PrimaryCancerCountRule
+    | OtherMalignancyRule
+    | StageRule
+    | MetastasisRule
+    | SubmucosalInvasionRule
+    | AnalVergeDistanceRule
+    | TumorSizeRule
+    | PathologyFeatureRule
+    | GradeRule
+    | MarginInvolvedRule
+    | PerformanceRule
+    | LabRule
+    | LabUlnRule
+    | ConditionRule
+    | TreatmentRule
+    | PregnantRule
+    | LactatingRule
+    | BiomarkerRule
+    | JudgementRule,
+    Field(discriminator="op"),
+]
+
+for _model in (AllOf, AnyOf, Not):
+    _model.model_rebuild()
+
+
 class Criterion(Strict):
     id: str = Field(pattern=r"^(inc|exc)-\d+(\.[a-z])?$", examples=["inc-2.a"])
     type: Literal["inclusion", "exclusion"]
@@ -57,7 +390,34 @@ class Criterion(Strict):
         default=False,
         description="True when an EHR cannot answer it: listed for a person, never decided.",
     )
-    rule: Any = Field(default=None, description="The computable form; None only with review.")
+    rule: Rule | None = Field(
+        default=None, description="The computable form; None only with review."
+    )
+    note: str | None = Field(
+        default=None, description="Why the rule reads the text this way, for a reviewer."
+    )
+
+    @model_validator(mode="after")
+    def _rule_or_review(self) -> Self:
+        if self.review and self.rule is not None:
+            raise ValueError("a review criterion has no rule")
+        if not self.review and self.rule is None:
+            raise ValueError("a criterion needs a rule, or review: true")
+        prefix = "inc-" if self.type == "inclusion" else "exc-"
+        if not self.id.startswith(prefix):
+            raise ValueError(f"an {self.type} criterion's id starts with {prefix!r}")
+        return self
+
+
+class Applicability(Strict):
+    """Which primary cancers a trial is for, and the criterion that says so.
+
+    The library is indexed by these sites: a trial is evaluated in detail only for a
+    patient with a primary cancer at one of them (or with no primary cancer recorded).
+    """
+
+    cancer_sites: list[CancerSite] = Field(min_length=1)
+    criterion: str = Field(description="Id of the criterion that decides the site.")
 
 
 class Trial(Strict):
@@ -75,3 +435,9 @@ class Trial(Strict):
     sites: list[Site] = Field(default_factory=list)
     arms: list[Arm] = Field(default_factory=list)
     criteria: list[Criterion]
+    applies_to: Applicability | None = Field(
+        default=None, description="The cancer sites the trial is for (indexes the library)."
+    )
+    sources: list[str] = Field(
+        default_factory=list, description="Where the registry facts were read (URLs)."
+    )

@@ -72,7 +72,7 @@ class UnitError(ValueError):
 @cache
 def _registry() -> Any:
     # Imported here: building the registry costs ~0.7 s, paid once and only when needed.
-    from ucumvert import PintUcumRegistry  # type: ignore[import-untyped]
+    from ucumvert import PintUcumRegistry
 
     return PintUcumRegistry()
 

@@ -1,0 +1,2 @@
+"""Matching: one patient against the library, ranked (rank) into the /v1/match response
+(service.match_facts)."""

@@ -36,6 +36,10 @@ class CriterionVerdict(BaseModel):
         default_factory=list,
         description="What the outcome assumes, e.g. 'no recorded diagnosis counts as absent'.",
     )
+    missing_data: list[str] = Field(
+        default_factory=list,
+        description="For an unknown that needs data: what would decide it, e.g. 'ECOG'.",
+    )
 
 
 class TrialMatch(BaseModel):

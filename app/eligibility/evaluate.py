@@ -1,0 +1,177 @@
+"""A trial against one patient: a verdict for every criterion, and the trial's status.
+
+Compiled once (`compile_trial`), evaluated per patient (`evaluate_trial`). Example::
+
+    >>> verdict = evaluate_trial(compile_trial(trial), facts)
+    >>> verdict.status, verdict.unmet, verdict.missing
+    ('possibly_eligible', [], ['inc-6.a'])
+
+Outcome of a criterion, from the truth of its rule:
+
+==========  ================  ================  ==================
+rule        inclusion         exclusion         needs
+==========  ================  ================  ==================
+true        pass              fail              -
+false       fail              pass              -
+unknown     unknown           unknown           data (review if only a
+                                                judgement is open)
+(review)    unknown           unknown           review
+==========  ================  ================  ==================
+
+Status: ``ineligible`` if any criterion fails; else ``possibly_eligible`` if any is unknown
+for lack of data; else ``eligible``. Review-only criteria are listed, never counted.
+
+The registry's structured age limits (``minimum_age`` / ``maximum_age``) are checked as
+one more inclusion criterion, ``registry-age``, after the protocol's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.eligibility.language import AgeRule, Criterion, Trial
+from app.eligibility.logic import Truth
+from app.eligibility.operators import REVIEW_MARK, Evaluator, compile_rule, needs_review_only
+from app.eligibility.view import PatientView
+from app.facts.model import PatientFacts
+from app.matching.models import CriterionVerdict, Needs, Outcome, TrialStatus
+
+REGISTRY_AGE_ID = "registry-age"
+
+
+@dataclass(frozen=True)
+class CompiledCriterion:
+    criterion: Criterion
+    evaluate: Evaluator | None  # None for a review-only criterion
+
+
+@dataclass(frozen=True)
+class CompiledTrial:
+    trial: Trial
+    criteria: tuple[CompiledCriterion, ...]
+
+    def criterion(self, criterion_id: str) -> CompiledCriterion:
+        return next(c for c in self.criteria if c.criterion.id == criterion_id)
+
+
+@dataclass(frozen=True)
+class TrialVerdict:
+    trial: Trial
+    verdicts: list[CriterionVerdict]
+    status: TrialStatus
+    unmet: list[str]
+    missing: list[str]
+    review: list[str]
+    screened_out: bool = False  # only the decisive criterion was evaluated
+
+
+def _registry_age(trial: Trial) -> CompiledCriterion | None:
+    if trial.minimum_age is None and trial.maximum_age is None:
+        return None
+    low, high = trial.minimum_age, trial.maximum_age
+    if low is not None and high is not None:
+        text = f"Registry age limits: {low} to {high} years"
+    elif low is not None:
+        text = f"Registry age limit: at least {low} years"
+    else:
+        text = f"Registry age limit: at most {high} years"
+    rule = AgeRule(op="age", gte=low, lte=high)
+    criterion = Criterion(id="inc-0", type="inclusion", text=text, rule=rule)
+    return CompiledCriterion(
+        criterion.model_copy(update={"id": REGISTRY_AGE_ID}), compile_rule(rule)
+    )
+
+
+def compile_trial(trial: Trial) -> CompiledTrial:
+    """Compile every rule once; raises UnitMismatch for a lab unit that cannot be converted."""
+    compiled = [
+        CompiledCriterion(c, None if c.rule is None else compile_rule(c.rule))
+        for c in trial.criteria
+    ]
+    age = _registry_age(trial)
+    return CompiledTrial(trial, tuple(compiled + ([age] if age else [])))
+
+
+def criterion_verdict(compiled: CompiledCriterion, facts: PatientView) -> CriterionVerdict:
+    c = compiled.criterion
+    if compiled.evaluate is None:
+        return CriterionVerdict(
+            id=c.id,
+            type=c.type,
+            text=c.text,
+            outcome="unknown",
+            needs="review",
+            reason=f"For a person to confirm: {c.note or 'the record cannot answer this.'}",
+        )
+    finding = compiled.evaluate(facts)
+    outcome: Outcome
+    needs: Needs | None = None
+    if finding.truth is Truth.UNKNOWN:
+        outcome, needs = "unknown", "review" if needs_review_only(finding) else "data"
+    elif (finding.truth is Truth.TRUE) == (c.type == "inclusion"):
+        outcome = "pass"
+    else:
+        outcome = "fail"
+    return CriterionVerdict(
+        id=c.id,
+        type=c.type,
+        text=c.text,
+        outcome=outcome,
+        needs=needs,
+        reason=_sentence(finding.reason),
+        evidence=list(finding.evidence),
+        assumptions=list(finding.assumptions),
+        missing_data=[m for m in finding.missing if not m.startswith(REVIEW_MARK)]
+        if needs == "data"
+        else [],
+    )
+
+
+def _sentence(reason: str) -> str:
+    return reason[:1].upper() + reason[1:] + ("" if reason.endswith((".", "?", "!")) else ".")
+
+
+def trial_status(verdicts: Sequence[CriterionVerdict]) -> TrialStatus:
+    if any(v.outcome == "fail" for v in verdicts):
+        return "ineligible"
+    if any(v.outcome == "unknown" and v.needs == "data" for v in verdicts):
+        return "possibly_eligible"
+    return "eligible"
+
+
+def _verdict(trial: Trial, verdicts: list[CriterionVerdict], screened_out: bool) -> TrialVerdict:
+    return TrialVerdict(
+        trial=trial,
+        verdicts=verdicts,
+        status=trial_status(verdicts),
+        unmet=[v.id for v in verdicts if v.outcome == "fail"],
+        missing=[v.id for v in verdicts if v.outcome == "unknown" and v.needs == "data"],
+        review=[v.id for v in verdicts if v.needs == "review"],
+        screened_out=screened_out,
+    )
+
+
+def evaluate_trial(compiled: CompiledTrial, facts: PatientFacts | PatientView) -> TrialVerdict:
+    """Every criterion of the trial, in protocol order.
+
+    Pass a `PatientView` when evaluating one patient against many trials (built once)."""
+    facts = facts if isinstance(facts, PatientView) else PatientView(facts)
+    return _verdict(
+        compiled.trial, [criterion_verdict(c, facts) for c in compiled.criteria], screened_out=False
+    )
+
+
+def screen_out(compiled: CompiledTrial, facts: PatientFacts | PatientView) -> TrialVerdict:
+    """A trial the index says cannot apply: only its decisive criterion is evaluated.
+
+    If that criterion does not fail after all (the index and the rule disagree), the
+    whole trial is evaluated, so a screened-out trial is never reported wrongly.
+    """
+    facts = facts if isinstance(facts, PatientView) else PatientView(facts)
+    applies = compiled.trial.applies_to
+    if applies is not None:
+        decisive = criterion_verdict(compiled.criterion(applies.criterion), facts)
+        if decisive.outcome == "fail":
+            return _verdict(compiled.trial, [decisive], screened_out=True)
+    return evaluate_trial(compiled, facts)

@@ -1,0 +1,83 @@
+"""Match one patient's facts against the trial library: the body of `/v1/match`.
+
+Example::
+
+    >>> response = match_facts(facts, load_library(Path("criteria")), include_ineligible=True)
+    >>> [(m.trial, m.status) for m in response.matches]
+    [('NCT06949098', 'eligible'), ('NCT06043999', 'ineligible'), ('NCT06122493', 'ineligible')]
+
+Trials that cannot apply to the patient's cancer (by the library's index) are not
+evaluated; with ``include_ineligible`` they are listed as ineligible with the one criterion
+that decides it. Cost therefore follows the trials that may apply, not the library's size.
+"""
+
+from __future__ import annotations
+
+from app.eligibility.evaluate import TrialVerdict, evaluate_trial, screen_out
+from app.eligibility.language import OPEN_STATUSES
+from app.eligibility.library import Library
+from app.eligibility.view import PatientView
+from app.errors import NotFound
+from app.facts.model import PatientFacts, PrimaryCancerFact
+from app.matching.models import MatchResponse
+from app.matching.rank import rank
+
+
+def cancer_sites(facts: PatientFacts) -> set[str] | None:
+    """Sites of the patient's recorded primary cancers; None when none is recorded."""
+    sites: set[str] = {
+        c.site
+        for c in facts.of_kind(PrimaryCancerFact)
+        if c.effective is None or c.effective <= facts.as_of
+    }
+    return sites or None
+
+
+def match_facts(
+    facts: PatientFacts,
+    library: Library,
+    *,
+    include_ineligible: bool = False,
+    include_closed: bool = False,
+    trials: list[str] | None = None,
+    limit: int | None = None,
+) -> MatchResponse:
+    """Evaluate, rank and trim. Raises NotFound for a requested trial not in the library."""
+    if trials is not None:
+        unknown = sorted(set(trials) - set(library.trials))
+        if unknown:
+            raise NotFound(
+                "trial.not_found",
+                f"No trial {', '.join(unknown)} in the library.",
+                loc=["query", "trial"],
+            )
+    wanted = set(trials) if trials is not None else None
+
+    def chosen(nct_id: str, status: str) -> bool:
+        return (wanted is None or nct_id in wanted) and (include_closed or status in OPEN_STATUSES)
+
+    sites = cancer_sites(facts)
+    view = PatientView(facts)  # the facts sorted once, for every trial
+    verdicts: list[TrialVerdict] = [
+        evaluate_trial(t, view)
+        for t in library.applicable(sites)
+        if chosen(t.trial.nct_id, t.trial.status)
+    ]
+    if include_ineligible:
+        verdicts += [
+            screen_out(t, view)
+            for t in library.not_applicable(sites)
+            if chosen(t.trial.nct_id, t.trial.status)
+        ]
+    else:
+        verdicts = [v for v in verdicts if v.status != "ineligible"]
+    matches = rank(verdicts, facts.as_of)
+    if limit is not None:
+        matches = matches[: max(limit, 0)]
+    return MatchResponse(
+        patient=facts.patient,
+        as_of=facts.as_of,
+        facts=facts.facts,
+        warnings=facts.warnings,
+        matches=matches,
+    )
