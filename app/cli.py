@@ -13,6 +13,7 @@ Example::
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -174,6 +175,46 @@ def criteria_export(directory: DirOption = None) -> None:
     folder = directory or get_settings().criteria_dir
     written = export(folder)
     typer.echo(f"wrote {', '.join(written)}" if written else "up to date")
+
+
+@cli.command("match")
+def match(
+    patient: Annotated[Path, typer.Argument(help="A FHIR R4 Bundle of one patient (JSON).")],
+    as_of: Annotated[
+        datetime | None, typer.Option("--as-of", formats=["%Y-%m-%d"], help="Default: today.")
+    ] = None,
+    include_ineligible: Annotated[
+        bool, typer.Option("--include-ineligible", help="Also list trials that fail.")
+    ] = False,
+    include_closed: Annotated[
+        bool, typer.Option("--include-closed", help="Also consider trials not recruiting.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API response.")] = False,
+    directory: DirOption = None,
+) -> None:
+    """Match a patient Bundle against the trial library and print the ranked trials."""
+    from app.eligibility.library import load_library
+    from app.errors import ApiError
+    from app.fhir.bundle import read_bundle
+    from app.matching.report import render_table
+    from app.matching.service import MatchOptions, match_record
+
+    library = load_library(directory or get_settings().criteria_dir)
+    options = MatchOptions(
+        as_of=as_of.date() if as_of else datetime.now(UTC).date(),
+        include_ineligible=include_ineligible,
+        include_closed=include_closed,
+    )
+    try:
+        response = match_record(read_bundle(patient.read_bytes()), library, options)
+    except ApiError as error:
+        detail = error.details[0]
+        typer.echo(f"{patient}: {detail.type}: {detail.msg}", err=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(response.model_dump_json(indent=2))
+    else:
+        Console().print(render_table(response))
 
 
 def main() -> None:

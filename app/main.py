@@ -17,18 +17,24 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
+import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api import health, trials
+from app.api import health, match, patients, trials
 from app.config import Settings, get_settings
+from app.eligibility.language import Trial
+from app.eligibility.library import Library
 from app.errors import ApiError, ErrorBody, ErrorDetail
+from app.facts.units import to_canonical
+from app.fhir.client import FhirClient
 from app.security import install_security
 from app.store.loader import load_directory
 from app.store.migrate import upgrade
-from app.store.repository import count_trials
+from app.store.repository import count_trials, iter_documents
 from app.store.session import make_engine, make_session_factory
 
 log = logging.getLogger("trialmatch")
@@ -106,7 +112,28 @@ def _prepare_store(app: FastAPI) -> None:
             log.error("trial file not loaded: %s", problem)
     elif empty:
         log.warning("trial library folder not found; the store is empty")
+    app.state.library = _compile_library(app)
+    # Build the UCUM registry now, so the first patient does not wait for it.
+    to_canonical("hemoglobin", 1.0, "g/dL")
     app.state.library_loaded = True
+
+
+def _compile_library(app: FastAPI) -> Library:
+    """Compile every trial in the store once; requests never re-read trial files.
+
+    A stored document that no longer validates is left out with an error in the log:
+    that trial is then offered to nobody, which is the safe side.
+    """
+    trials: list[Trial] = []
+    with app.state.sessions() as session:
+        for document in iter_documents(session):
+            try:
+                trials.append(Trial.model_validate(document))
+            except ValidationError:
+                log.error("stored trial %s does not validate; left out", document.get("nct_id"))
+    library = Library.from_trials(trials)
+    log.info("trial library compiled: %d trials", len(library))
+    return library
 
 
 @asynccontextmanager
@@ -115,12 +142,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = make_engine(settings.database_url)
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
+    # One HTTP client for the app's lifetime: pooled connections to the EHR.
+    http = httpx.AsyncClient()
+    if settings.fhir_base_url is not None:
+        app.state.fhir_client = FhirClient.from_settings(http, settings)
     try:
         # Migrations and loading are blocking work: keep them off the event loop.
         await anyio.to_thread.run_sync(_prepare_store, app)
         yield
     finally:
         app.state.library_loaded = False
+        await http.aclose()
         engine.dispose()
 
 
@@ -140,6 +172,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_security(app, settings)
     app.include_router(health.router)
     app.include_router(trials.router)
+    app.include_router(match.router)
+    app.include_router(patients.router)
     return app
 
 

@@ -316,7 +316,7 @@ def early_low_rectal(pid: str = "rectal-early-low") -> PatientBuilder:
 
 def rectal_local_excision_high_risk() -> PatientBuilder:
     """pT1 sm3 with LVI after TEM, 2.5 cm, cN0M0 7 cm from the verge: NCT06043999's patient."""
-    p = PatientBuilder("rectal-te-pt1-high-risk", gender="female", birth_date="1968-07-02")
+    p = PatientBuilder("rectal-te-pt1-high-risk", gender="male", birth_date="1968-07-02")
     p.condition(RECTUM, "Rectal adenocarcinoma", onset="2026-08-20", histology=ADENO, primary=True)
     p.report(
         MRI_PELVIS,

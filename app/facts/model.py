@@ -191,6 +191,16 @@ class PrimaryCancerFact(Fact):
     )
 
 
+class DiagnosisConfirmationFact(Fact):
+    """A pathology (or cytology) report that names a malignant histology: how the cancer
+    was proven. `normalize` copies ``method`` onto the matching primary cancer's
+    ``confirmed_by``; this fact stays visible as the evidence."""
+
+    kind: Literal["diagnosis_confirmation"] = "diagnosis_confirmation"
+    method: DiagnosisConfirmation
+    histology: Histology
+
+
 class GradeFact(Fact):
     """Grade / differentiation; 'poorly differentiated' is G3."""
 
@@ -320,6 +330,7 @@ AnyFact = Annotated[
     | PregnancyFact
     | LactationFact
     | PrimaryCancerFact
+    | DiagnosisConfirmationFact
     | GradeFact
     | StageFact
     | SubmucosalInvasionFact

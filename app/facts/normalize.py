@@ -38,6 +38,7 @@ from app.facts import (
     biomarkers,
     cancer,
     codes,
+    confirmation,
     demographics,
     history,
     labs,
@@ -96,15 +97,20 @@ def normalize(record: PatientRecord, as_of: date) -> PatientFacts:
             report = validate(DiagnosticReport, raw, reading)
             if report is not None:
                 _guarded(reading, report, report_text.read_report, report)
+                _guarded(reading, report, _read_confirmation, report)
 
     scores = [f for f in reading.facts if isinstance(f, PerformanceFact)]
     reading.facts.extend(performance.derive_missing(scores))
     return PatientFacts(
         patient=record.reference,
         as_of=as_of,
-        facts=_distinct(reading.facts),
+        facts=_distinct(confirmation.confirm_primaries(reading.facts)),
         warnings=reading.warnings,
     )
+
+
+def _read_confirmation(report: DiagnosticReport) -> Reading:
+    return Reading(facts=list(confirmation.read_report(report)))
 
 
 def _distinct(facts: list[AnyFact]) -> list[AnyFact]:

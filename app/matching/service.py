@@ -13,12 +13,17 @@ that decides it. Cost therefore follows the trials that may apply, not the libra
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from app.eligibility.evaluate import TrialVerdict, evaluate_trial, screen_out
 from app.eligibility.language import OPEN_STATUSES
 from app.eligibility.library import Library
 from app.eligibility.view import PatientView
 from app.errors import NotFound
 from app.facts.model import PatientFacts, PrimaryCancerFact
+from app.facts.normalize import normalize
+from app.fhir.record import PatientRecord
 from app.matching.models import MatchResponse
 from app.matching.rank import rank
 
@@ -80,4 +85,32 @@ def match_facts(
         facts=facts.facts,
         warnings=facts.warnings,
         matches=matches,
+    )
+
+
+@dataclass(frozen=True)
+class MatchOptions:
+    """What a caller asks of one match (the query of `/v1/match`)."""
+
+    as_of: date
+    include_ineligible: bool = False
+    include_closed: bool = False
+    trials: list[str] | None = None
+    limit: int | None = None
+
+
+def match_record(record: PatientRecord, library: Library, options: MatchOptions) -> MatchResponse:
+    """The whole path after the FHIR boundary: record -> facts -> ranked matches.
+
+    A posted Bundle and a patient pulled from the EHR both come through here, so the same
+    data gives the same answer whichever way it arrived.
+    """
+    facts = normalize(record, options.as_of)
+    return match_facts(
+        facts,
+        library,
+        include_ineligible=options.include_ineligible,
+        include_closed=options.include_closed,
+        trials=options.trials,
+        limit=options.limit,
     )

@@ -1,0 +1,39 @@
+"""`trialmatch match`: the same answer as the API, as a table or as JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.config import REPO_ROOT
+
+EXAMPLE = REPO_ROOT / "examples" / "patients" / "rectal_ecog_3.json"
+runner = CliRunner()
+
+
+def test_json_output_is_the_match_response() -> None:
+    result = runner.invoke(
+        cli, ["match", str(EXAMPLE), "--as-of", "2026-11-23", "--include-ineligible", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    response = json.loads(result.stdout)
+    statuses = {m["trial"]: m["status"] for m in response["matches"]}
+    assert statuses["NCT06949098"] == "ineligible"
+    assert "inc-2" in next(m for m in response["matches"] if m["trial"] == "NCT06949098")["unmet"]
+
+
+def test_table_output_names_the_failing_criteria() -> None:
+    result = runner.invoke(cli, ["match", str(EXAMPLE), "--include-ineligible"])
+    assert result.exit_code == 0, result.output
+    assert "NCT06949098" in result.stdout and "exc-5.b" in result.stdout
+
+
+def test_a_file_that_is_not_a_bundle_fails_with_its_error_type(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"resourceType": "Patient"}')
+    result = runner.invoke(cli, ["match", str(bad)])
+    assert result.exit_code == 1
+    assert "bundle.invalid" in result.output
