@@ -17,7 +17,9 @@ from collections.abc import Callable
 from functools import cache
 
 from pint.errors import PintError
-from ucumvert import InvalidUcumError, PintUcumRegistry
+from ucumvert import InvalidUcumError
+
+from app.ucum import registry
 
 
 class UnitMismatch(ValueError):
@@ -25,17 +27,11 @@ class UnitMismatch(ValueError):
 
 
 @cache
-def _registry() -> PintUcumRegistry:
-    # Building the registry takes about half a second: once per process.
-    return PintUcumRegistry()
-
-
-@cache
 def factor(from_unit: str, to_unit: str) -> float:
     """The number a value in ``from_unit`` is multiplied by to be in ``to_unit``."""
     if from_unit == to_unit:
         return 1.0
-    ureg = _registry()
+    ureg = registry()
     try:
         source = ureg.from_ucum(from_unit)
         target = ureg.from_ucum(to_unit)

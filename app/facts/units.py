@@ -22,6 +22,7 @@ from typing import Any
 from pint import DimensionalityError
 
 from app.facts.model import Analyte
+from app.ucum import registry
 
 CANONICAL_UNIT: dict[Analyte, str] = {
     "hemoglobin": "g/L",
@@ -70,17 +71,9 @@ class UnitError(ValueError):
 
 
 @cache
-def _registry() -> Any:
-    # Imported here: building the registry costs ~0.7 s, paid once and only when needed.
-    from ucumvert import PintUcumRegistry
-
-    return PintUcumRegistry()
-
-
-@cache
 def _unit(code: str) -> Any:
     try:
-        return _registry().from_ucum(code)
+        return registry().from_ucum(code)
     except Exception as exc:  # ucumvert raises lark and pint errors of many kinds
         raise UnitError("not a UCUM unit") from exc
 
