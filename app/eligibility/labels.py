@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from app.facts.units import CANONICAL_UNIT
+
 CONDITION_LABELS: Final[dict[str, str]] = {
     "inflammatory_bowel_disease": "inflammatory bowel disease",
     "familial_adenomatous_polyposis": "familial adenomatous polyposis",
@@ -55,18 +57,8 @@ ANALYTE_LABELS: Final[dict[str, str]] = {
     "ca19_9": "CA 19-9",
 }
 
-# The unit each analyte's LabFact carries (see app/facts/model.py, LabFact).
-CANONICAL_UNITS: Final[dict[str, str]] = {
-    "hemoglobin": "g/L",
-    "platelets": "10*9/L",
-    "white_cells": "10*9/L",
-    "alt": "U/L",
-    "ast": "U/L",
-    "bilirubin_total": "umol/L",
-    "creatinine": "umol/L",
-    "cea": "ug/L",
-    "ca19_9": "kU/L",
-}
+# The unit each analyte's LabFact carries: declared once, by the facts.
+CANONICAL_UNITS: Final[dict[str, str]] = dict(CANONICAL_UNIT)
 
 TREATMENT_LABELS: Final[dict[str, str]] = {
     "local_excision": "local excision",
