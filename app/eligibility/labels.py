@@ -58,7 +58,7 @@ ANALYTE_LABELS: Final[dict[str, str]] = {
 }
 
 # The unit each analyte's LabFact carries: declared once, by the facts.
-CANONICAL_UNITS: Final[dict[str, str]] = {**CANONICAL_UNIT}
+CANONICAL_UNITS: Final = CANONICAL_UNIT
 
 TREATMENT_LABELS: Final[dict[str, str]] = {
     "local_excision": "local excision",
