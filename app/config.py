@@ -104,6 +104,7 @@ class Settings(BaseSettings):
                 "TRIALMATCH_FHIR_SMART_PRIVATE_KEY_PATH"
             )
         return self
+
     # Authentication (docs/SECURITY.md). With none of these set the service runs only on
     # loopback; see app/auth/loopback.py.
     auth_issuer: str | None = Field(

@@ -115,12 +115,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = make_engine(settings.database_url)
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
+    # The audit trail writes through a pool of its own (see app/api/audit.py).
+    audit_engine = make_engine(settings.database_url)
+    app.state.audit_sessions = make_session_factory(audit_engine)
     try:
         # Migrations and loading are blocking work: keep them off the event loop.
         await anyio.to_thread.run_sync(_prepare_store, app)
         yield
     finally:
         app.state.library_loaded = False
+        audit_engine.dispose()
         engine.dispose()
 
 
