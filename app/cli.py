@@ -1,9 +1,10 @@
-"""The `trialmatch` command line: serve, db, trials, openapi.
+"""The `trialmatch` command line: serve, db, trials, audit, api-key, openapi.
 
 Example::
 
     trialmatch db upgrade                 # apply migrations to TRIALMATCH_DATABASE_URL
     trialmatch trials load criteria/      # load every trial file, idempotently
+    trialmatch audit --since 24h          # who asked for which patient
     trialmatch openapi export             # rewrite openapi/openapi.json from the app
     trialmatch serve                      # run the service
 """
@@ -19,6 +20,7 @@ import typer
 from app.auth.cli import api_key_cli
 from app.auth.loopback import UnsafeBind, ensure_safe_bind
 from app.config import REPO_ROOT, get_settings
+from app.store.audit_cli import audit_command
 
 cli = typer.Typer(no_args_is_help=True, help="trialmatch: oncology clinical trial matching.")
 db_cli = typer.Typer(no_args_is_help=True, help="The trial store's database.")
@@ -28,6 +30,7 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(trials_cli, name="trials")
 cli.add_typer(openapi_cli, name="openapi")
 cli.add_typer(api_key_cli, name="api-key")
+cli.command("audit")(audit_command)
 
 OPENAPI_FILE = REPO_ROOT / "openapi" / "openapi.json"
 
