@@ -20,10 +20,10 @@ import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api import health, trials
+from app.api.route_template import route_template
 from app.config import Settings, get_settings
 from app.errors import ApiError, ErrorBody, ErrorDetail
 from app.security import install_security
@@ -81,8 +81,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
         # Only the exception's class name is logged: its text may hold patient data. So may
         # the path (/v1/patients/{id}/...): the route's template is logged instead.
-        route = request.scope.get("route")
-        where = route.path if isinstance(route, APIRoute) else "an unrouted path"
+        where = route_template(request) or "an unrouted path"
         log.error("internal error on %s %s: %s", request.method, where, type(exc).__name__)
         return _error_response(
             500, [ErrorDetail(type="internal.error", msg="Internal error; it has been logged.")]

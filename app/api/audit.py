@@ -50,6 +50,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.route_template import route_template
 from app.auth.principal import Principal
 from app.errors import ApiError
 from app.store.audit import OK, PATIENT_REF_MAX, AuditEvent, insert_event
@@ -94,14 +95,6 @@ def _failure(exc: BaseException) -> tuple[int, str]:
     return 500, "internal.error"
 
 
-def _route_template(request: Request) -> str:
-    route = request.scope.get("route")
-    if not isinstance(route, APIRoute):
-        # Never fall back to the raw path: it may hold a patient id.
-        raise RuntimeError("AuditedRequest used outside an APIRoute")
-    return route.path
-
-
 def _success_status(request: Request, response: Response) -> int:
     # As fastapi.routing._build_response_args does: a status set on the injected Response
     # wins over the route's. (A route returning a Response object of its own is not seen.)
@@ -120,7 +113,10 @@ async def audited_request(request: Request, response: Response) -> AsyncIterator
         raise ApiError(
             "service.not_ready", "The service is starting; try again shortly.", status_code=503
         )
-    route = _route_template(request)
+    route = route_template(request)
+    if route is None:
+        # Never fall back to the raw path: it may hold a patient id.
+        raise RuntimeError("AuditedRequest used outside an APIRoute")
     at = datetime.now(UTC)
     started = time.perf_counter()
     audit = RequestAudit()

@@ -8,20 +8,23 @@ its row; a row that cannot be written turns the answer into 503 ``audit.unavaila
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Iterator
 from typing import Annotated, Any
 
 import pytest
-from fastapi import APIRouter, Body, FastAPI, Query
+from fastapi import APIRouter, Body, FastAPI, Query, Request, Response
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import sessionmaker
 
-from app.api.audit import AuditedRequest
+from app.api.audit import AuditedRequest, audited_request
 from app.api.deps import SessionDep
 from app.auth import GUARDED_RESPONSES, MatchPrincipal, PatientReadPrincipal
 from app.auth.api_keys import new_api_key
+from app.auth.principal import Principal
 from app.config import Settings
 from app.errors import UpstreamError
 from app.main import create_app
@@ -295,3 +298,36 @@ def test_a_row_that_cannot_be_written_fails_the_request(
     assert "nobody" not in logged  # the database URL of the failed connection
     assert PATIENT_ID not in logged
     assert SECRET_TEXT not in logged
+
+
+def test_a_cancelled_request_is_recorded(remote: TestClient) -> None:
+    # The client went away mid-route (anyio cancels the task): the patient data may already
+    # have been read, so the row is still written. FastAPI shields a dependency's exit from
+    # the cancellation; here the dependency is driven by hand to throw it in.
+    app = remote.app
+    [route] = [r for r in router.routes if isinstance(r, APIRoute) and r.path == ROUTE]
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/v1/test-patients/p-9/matches",
+        "headers": [],
+        "app": app,
+        "route": route,
+        "state": {"principal": Principal("board-app", frozenset(), "jwt")},
+    }
+
+    async def drive() -> None:
+        steps = audited_request(Request(scope), Response())
+        audit = await anext(steps)
+        audit.set_patient("Patient/p-9")
+        with pytest.raises(asyncio.CancelledError):
+            await steps.athrow(asyncio.CancelledError())
+
+    asyncio.run(drive())
+    [row] = events(remote)
+    assert (row.client_id, row.patient_ref, row.status, row.outcome) == (
+        "board-app",
+        "Patient/p-9",
+        499,
+        "request.cancelled",
+    )
