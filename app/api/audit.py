@@ -14,10 +14,11 @@ A route that touches patient data declares it AFTER its auth dependency, and fil
 When the route is done the row is written: time, client and how it authenticated, method,
 route TEMPLATE (never the raw path, which may hold a patient id), patient reference, status,
 outcome (``ok`` or the stable error type), trials returned, duration. It is written when the
-route raises too: an `ApiError` gives its status and type, FastAPI's request validation 422
-``request.<type>``, anything else ``500 internal.error``. Requests refused before the route's
-dependencies run (401/403 from auth, 413/422/429 from the limits, a body that is not JSON)
-write nothing: they never reached patient data.
+route raises too: an `ApiError` gives its status and type, FastAPI's validation of the
+route's parameters or body (done after the dependencies) 422 ``request.<type>``, anything
+else ``500 internal.error``, a cancelled request 499 ``request.cancelled``. Requests refused
+before the route's dependencies run (401/403 from auth, 413/422/429 from the limits, a body
+that is not JSON) write nothing: they never reached patient data.
 
 When it runs (FastAPI 0.163, fastapi/routing.py ``request_response``): a yield dependency
 with ``scope="function"`` is closed when the endpoint has returned and its response has
@@ -137,13 +138,13 @@ async def audited_request(request: Request, response: Response) -> AsyncIterator
 
     try:
         yield audit
-    except BaseException as exc:
-        # Cancellation (the client went away) is recorded too: the patient data may
-        # already have been read.
-        status, outcome = (
-            _failure(exc) if isinstance(exc, Exception) else (499, "request.cancelled")
-        )
-        await _write(sessions, event(status, outcome))
+    except Exception as exc:
+        await _write(sessions, event(*_failure(exc)))
+        raise
+    except anyio.get_cancelled_exc_class():
+        # The client went away: the patient data may already have been read. (FastAPI
+        # shields a dependency's exit from the cancellation, so the write can finish.)
+        await _write(sessions, event(499, "request.cancelled"))
         raise
     await _write(sessions, event(_success_status(request, response), OK))
 
@@ -156,7 +157,14 @@ async def _write(sessions: sessionmaker[Session], event: AuditEvent) -> None:
     try:
         await anyio.to_thread.run_sync(insert)
     except Exception as exc:
-        log.error("audit row not written: %s", type(exc).__name__)
+        # The outcome is one of our stable types; the route's own failure, if any, is
+        # replaced by the 503 below, so this line is the only trace of it.
+        log.error(
+            "audit row not written: %s (request outcome: %s %s)",
+            type(exc).__name__,
+            event.status,
+            event.outcome,
+        )
         raise AuditUnavailable(
             "audit.unavailable",
             "The request could not be recorded in the audit trail; try again shortly.",

@@ -18,6 +18,7 @@ import pytest
 from fastapi import APIRouter, Body, FastAPI, Query, Request, Response
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
 from sqlalchemy.orm import sessionmaker
 
 from app.api.audit import AuditedRequest, audited_request
@@ -197,6 +198,14 @@ def test_request_validation_in_the_route_is_recorded(remote: TestClient) -> None
     assert row.patient_ref is None  # the route never ran
 
 
+def test_a_body_that_fails_validation_is_recorded(remote: TestClient) -> None:
+    # JSON, but not what the route takes: FastAPI validates it after the dependencies ran.
+    response = remote.post("/v1/test-match", json=["not", "an", "object"], headers=AS_BOARD)
+    assert response.status_code == 422
+    [row] = events(remote)
+    assert (row.route, row.status, row.outcome) == ("/v1/test-match", 422, "request.dict_type")
+
+
 def test_no_credential_writes_nothing(remote: TestClient) -> None:
     response = remote.get(f"/v1/test-patients/{PATIENT_ID}/matches")
     assert response.status_code == 401
@@ -293,7 +302,10 @@ def test_a_row_that_cannot_be_written_fails_the_request(
     assert '"trials"' not in response.text  # what the route produced is not sent
     assert PATIENT_ID not in response.text
     audit_lines = [r.getMessage() for r in caplog.records if r.name == "trialmatch.audit"]
-    assert audit_lines == ["audit row not written: OperationalError"]
+    outcome = {None: "200 ok", "upstream": "502 fhir.unavailable", "crash": "500 internal.error"}
+    assert audit_lines == [
+        f"audit row not written: OperationalError (request outcome: {outcome[fail]})"
+    ]
     logged = service_log(caplog)
     assert "nobody" not in logged  # the database URL of the failed connection
     assert PATIENT_ID not in logged
@@ -331,3 +343,19 @@ def test_a_cancelled_request_is_recorded(remote: TestClient) -> None:
         499,
         "request.cancelled",
     )
+
+
+def test_the_row_does_not_wait_for_the_routes_pool(remote: TestClient, database_url: str) -> None:
+    # The route's session keeps its connection until the answer is sent, and the row is
+    # written before that: from the same one-connection pool, the write would time out.
+    app = remote.app
+    working = app.state.sessions  # type: ignore[attr-defined]
+    one_connection = create_engine(database_url, pool_size=1, max_overflow=0, pool_timeout=1)
+    app.state.sessions = sessionmaker(one_connection)  # type: ignore[attr-defined]
+    try:
+        response = remote.get("/v1/test-patients/p-1/matches", headers=AS_BOARD)
+    finally:
+        app.state.sessions = working  # type: ignore[attr-defined]
+        one_connection.dispose()
+    assert response.status_code == 200
+    assert [row.patient_ref for row in events(remote)] == ["Patient/p-1"]
