@@ -1,7 +1,8 @@
 """The audit trail: ``audit_events``, append-only, one row per request on patient data.
 
 The database itself refuses to change the trail: triggers abort every UPDATE and DELETE
-(and TRUNCATE on PostgreSQL), whoever sends them. Example, on either backend::
+(and TRUNCATE on PostgreSQL; on SQLite, an INSERT OR REPLACE over an existing row), whoever
+sends them. Example, on either backend::
 
     UPDATE audit_events SET client_id = 'someone-else';
     -- error: audit_events is append-only
@@ -23,14 +24,14 @@ down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-REFUSAL = "audit_events is append-only"
+# Every refusal says: audit_events is append-only (tests match on it).
 
 _POSTGRESQL_UP = (
-    f"""
+    """
     CREATE FUNCTION audit_events_refuse_change() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
-        RAISE EXCEPTION '{REFUSAL}' USING ERRCODE = 'insufficient_privilege';
+        RAISE EXCEPTION 'audit_events is append-only' USING ERRCODE = 'insufficient_privilege';
     END;
     $$
     """,
@@ -48,14 +49,21 @@ _POSTGRESQL_UP = (
 )
 
 _SQLITE_UP = (
-    f"""
+    """
     CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
-    BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END
+    BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END
     """,
     # A DELETE without WHERE would be SQLite's truncate optimization, which a trigger disables.
-    f"""
+    """
     CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
-    BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END
+    BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END
+    """,
+    # INSERT OR REPLACE deletes the row it collides with without firing delete triggers
+    # (unless recursive_triggers is on): refuse an insert that names an existing id.
+    """
+    CREATE TRIGGER audit_events_no_replace BEFORE INSERT ON audit_events
+    WHEN EXISTS (SELECT 1 FROM audit_events WHERE id = NEW.id)
+    BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END
     """,
 )
 
@@ -79,7 +87,7 @@ def upgrade() -> None:
     op.create_index("ix_audit_events_at", "audit_events", ["at"])
     op.create_index("ix_audit_events_client_id_at", "audit_events", ["client_id", "at"])
     op.create_index("ix_audit_events_patient_ref", "audit_events", ["patient_ref"])
-    dialect = op.get_bind().dialect.name
+    dialect = op.get_context().dialect.name
     if dialect == "postgresql":
         statements: Sequence[str] = _POSTGRESQL_UP
     elif dialect == "sqlite":
@@ -96,5 +104,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     # Dropping the table drops its triggers on both backends.
     op.drop_table("audit_events")
-    if op.get_bind().dialect.name == "postgresql":
+    if op.get_context().dialect.name == "postgresql":
         op.execute("DROP FUNCTION audit_events_refuse_change()")

@@ -190,6 +190,25 @@ def test_truncate_is_refused_on_postgresql(engine: Engine, sessions: sessionmake
     assert len(_stored(sessions)) == 1
 
 
+def test_an_insert_that_would_replace_a_row_is_refused(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    [event_id] = add(sessions, event())
+    columns = "id, at, client_id, auth_method, method, route, status, outcome, duration_ms"
+    values = f"{event_id}, '2026-11-23 09:00:00', 'x', 'jwt', 'GET', '/', 200, 'ok', 1"
+    if engine.dialect.name == "sqlite":
+        # SQLite's REPLACE deletes the old row without firing delete triggers.
+        statement = f"INSERT OR REPLACE INTO audit_events ({columns}) VALUES ({values})"
+    else:
+        statement = (
+            f"INSERT INTO audit_events ({columns}) VALUES ({values}) "
+            "ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id"
+        )
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+        connection.execute(text(statement))
+    assert _stored(sessions) == [("apikey:lab-engine", "Patient/p-1")]
+
+
 def test_appending_still_works_after_a_refusal(sessions: sessionmaker[Session]) -> None:
     add(sessions, event())
     with pytest.raises(DBAPIError), sessions.begin() as session:
