@@ -14,7 +14,7 @@ from app.store.audit import AuditEvent, insert_event, list_events
 from app.store.loader import load_directory
 from app.store.migrate import current_revision, downgrade, upgrade
 from app.store.models import AuditEventRow
-from app.store.session import make_session_factory
+from app.store.session import make_engine, make_session_factory
 from tests.conftest import TRIAL_FIXTURES
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -181,13 +181,19 @@ def test_an_orm_change_to_a_loaded_row_is_refused(sessions: sessionmaker[Session
     assert _stored(sessions) == [("apikey:lab-engine", "Patient/p-1")]
 
 
-def test_truncate_is_refused_on_postgresql(engine: Engine, sessions: sessionmaker[Session]) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has no TRUNCATE")
-    add(sessions, event())
-    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
-        connection.execute(text("TRUNCATE audit_events"))
-    assert len(_stored(sessions)) == 1
+@pytest.mark.postgres
+def test_truncate_is_refused_on_postgresql(postgres_url: str) -> None:
+    # PostgreSQL only: SQLite has no TRUNCATE.
+    engine = make_engine(postgres_url)
+    try:
+        upgrade(engine)
+        sessions = make_session_factory(engine)
+        add(sessions, event())
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+            connection.execute(text("TRUNCATE audit_events"))
+        assert len(_stored(sessions)) == 1
+    finally:
+        engine.dispose()
 
 
 def test_an_insert_that_would_replace_a_row_is_refused(
