@@ -1,4 +1,4 @@
-"""The `trialmatch` command line: serve, db, trials, criteria, match, openapi, api-key, audit.
+"""The `trialmatch` command line: serve, db, trials, criteria, match, audit, api-key, openapi.
 
 Example::
 
@@ -6,6 +6,7 @@ Example::
     trialmatch trials load criteria/      # load every trial file, idempotently
     trialmatch criteria check             # validate criteria/ and run every worked example
     trialmatch criteria export            # regenerate criteria/schema.json and VOCABULARY.md
+    trialmatch audit --since 24h          # who asked for which patient
     trialmatch openapi export             # rewrite openapi/openapi.json from the app
     trialmatch serve                      # run the service
 """
@@ -24,6 +25,7 @@ from rich.table import Table
 from app.auth.cli import api_key_cli
 from app.auth.loopback import UnsafeBind, ensure_safe_bind
 from app.config import REPO_ROOT, get_settings
+from app.store.audit_cli import audit_command
 
 cli = typer.Typer(no_args_is_help=True, help="trialmatch: oncology clinical trial matching.")
 db_cli = typer.Typer(no_args_is_help=True, help="The trial store's database.")
@@ -33,6 +35,7 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(trials_cli, name="trials")
 cli.add_typer(openapi_cli, name="openapi")
 cli.add_typer(api_key_cli, name="api-key")
+cli.command("audit")(audit_command)
 
 OPENAPI_FILE = REPO_ROOT / "openapi" / "openapi.json"
 criteria_cli = typer.Typer(no_args_is_help=True, help="The trial library in criteria/.")

@@ -105,7 +105,7 @@ class Settings(BaseSettings):
             )
         return self
 
-    # Authentication (docs/SECURITY.md). With none of these set the service runs only on
+    # Authentication (README.md, Security). With none of these set the service runs only on
     # loopback; see app/auth/loopback.py.
     auth_issuer: str | None = Field(
         default=None, description="Expected `iss` of OAuth 2.0 bearer tokens (JWT)."

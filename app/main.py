@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api import health, match, patients, trials
+from app.api.route_template import route_template
 from app.config import Settings, get_settings
 from app.eligibility.language import Trial
 from app.eligibility.library import Library
@@ -84,10 +85,10 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
-        # Only the exception's class name is logged: its text may hold patient data.
-        log.error(
-            "internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__
-        )
+        # Only the exception's class name is logged: its text may hold patient data. So may
+        # the path (/v1/patients/{id}/...): the route's template is logged instead.
+        where = route_template(request) or "an unrouted path"
+        log.error("internal error on %s %s: %s", request.method, where, type(exc).__name__)
         return _error_response(
             500, [ErrorDetail(type="internal.error", msg="Internal error; it has been logged.")]
         )
@@ -146,6 +147,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     http = httpx.AsyncClient()
     if settings.fhir_base_url is not None:
         app.state.fhir_client = FhirClient.from_settings(http, settings)
+    # The audit trail writes through a pool of its own (see app/api/audit.py).
+    audit_engine = make_engine(settings.database_url)
+    app.state.audit_sessions = make_session_factory(audit_engine)
     try:
         # Migrations and loading are blocking work: keep them off the event loop.
         await anyio.to_thread.run_sync(_prepare_store, app)
@@ -153,6 +157,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         app.state.library_loaded = False
         await http.aclose()
+        audit_engine.dispose()
         engine.dispose()
 
 

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, Depends, Query, Request
 
+from app.api.audit import AuditedRequest
 from app.api.library import LibraryDep
 from app.api.match_query import match_options
 from app.auth import GUARDED_RESPONSES, MatchPrincipal
@@ -105,6 +106,7 @@ def _media_type(request: Request) -> str:
 async def match_bundle(
     request: Request,
     principal: MatchPrincipal,
+    audit: AuditedRequest,
     library: LibraryDep,
     options: Annotated[MatchOptions, Depends(match_options)],
     strict: Annotated[
@@ -120,9 +122,9 @@ async def match_bundle(
             status_code=415,
         )
     body = await request.body()
-
-    def run() -> MatchResponse:
-        return match_record(read_bundle(body, strict=strict), library, options)
-
-    # Normalizing and evaluating is CPU work: keep it off the event loop.
-    return await anyio.to_thread.run_sync(run)
+    # Reading, normalizing and evaluating is CPU work: keep it off the event loop.
+    record = await anyio.to_thread.run_sync(lambda: read_bundle(body, strict=strict))
+    audit.set_patient(record.reference)
+    response = await anyio.to_thread.run_sync(match_record, record, library, options)
+    audit.set_trials_returned(len(response.matches))
+    return response

@@ -18,6 +18,7 @@ from typing import Annotated
 import anyio
 from fastapi import APIRouter, Depends, Path, Request
 
+from app.api.audit import AuditedRequest
 from app.api.library import LibraryDep
 from app.api.match_query import match_options
 from app.auth import GUARDED_RESPONSES, PatientReadPrincipal
@@ -55,13 +56,21 @@ def get_fhir_client(request: Request) -> FhirClient:
 )
 async def match_patient(
     principal: PatientReadPrincipal,
+    audit: AuditedRequest,
     library: LibraryDep,
     client: Annotated[FhirClient, Depends(get_fhir_client)],
     options: Annotated[MatchOptions, Depends(match_options)],
     patient_id: Annotated[
         str,
-        Path(description="The patient's id at the EHR (FHIR id).", examples=["123"]),
+        Path(
+            description="The patient's id at the EHR (FHIR id).",
+            pattern=r"^[A-Za-z0-9\-.]{1,64}$",
+            examples=["123"],
+        ),
     ],
 ) -> MatchResponse:
+    audit.set_patient(f"Patient/{patient_id}")
     record = await client.fetch_record(patient_id, observation_codes=observation_codes(library))
-    return await anyio.to_thread.run_sync(match_record, record, library, options)
+    response = await anyio.to_thread.run_sync(match_record, record, library, options)
+    audit.set_trials_returned(len(response.matches))
+    return response

@@ -8,7 +8,9 @@ Example::
     GET /v1/trials/NCT01234567
     -> the trial with every criterion: id, type, verbatim text, review flag, computable rule
 
-An unknown NCT id answers 404 ``trial.not_found``.
+An unknown NCT id answers 404 ``trial.not_found``. Both routes need the scope
+``trialmatch/trials.read`` (app/auth): every route of this router is guarded, so a new one
+cannot be added unguarded by mistake.
 """
 
 from __future__ import annotations
@@ -16,16 +18,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
 from app.api.deps import SessionDep
+from app.auth import GUARDED_RESPONSES, Scope, require_scope
 from app.eligibility.language import RecruitmentStatus
 from app.errors import NotFound, documented_error
 from app.store.models import TrialRow
 from app.store.repository import get_trial, list_trials
 
-router = APIRouter(prefix="/v1/trials", tags=["trials"])
+router = APIRouter(
+    prefix="/v1/trials",
+    tags=["trials"],
+    dependencies=[Depends(require_scope(Scope.TRIALS_READ))],
+    responses=GUARDED_RESPONSES,
+)
 
 _RULE_EXAMPLE = {"op": "performance", "scale": "ecog", "lte": 1}
 

@@ -49,5 +49,6 @@ def ensure_safe_bind(settings: Settings, host: str | None = None) -> None:
         f"{host or '(all addresses)'}, which is not a loopback address. Anyone who can reach "
         f"it could read patient data. Set TRIALMATCH_AUTH_ISSUER (with "
         f"TRIALMATCH_AUTH_AUDIENCE and TRIALMATCH_AUTH_JWKS_URL or TRIALMATCH_AUTH_JWKS_FILE) "
-        f"or TRIALMATCH_API_KEYS, or listen on 127.0.0.1 (TRIALMATCH_HOST). See docs/SECURITY.md."
+        f"or TRIALMATCH_API_KEYS, or listen on 127.0.0.1 (TRIALMATCH_HOST). "
+        f"See the Security section of README.md."
     )

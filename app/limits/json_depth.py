@@ -7,7 +7,7 @@ memory before any validation runs, so it is refused first::
     exceeds_depth(b'{"a": [1, {"b": "[[["}]}', limit=3)   # False: brackets in strings do not count
 
 Every step is a C-level bytes operation, so a 20 MB Bundle is measured in about half the
-time `json.loads` takes (figures in docs/SECURITY.md): escaped backslashes and quotes are
+time `json.loads` takes (figures in README.md, Security): escaped backslashes and quotes are
 dropped, then every byte but quotes and brackets, then the strings, and the brackets left
 are summed. The answer is exact for valid JSON; invalid JSON fails later in the parser.
 """

@@ -1,4 +1,4 @@
-"""The trial store's tables: trials with their conditions, sites, arms and criteria.
+"""The store's tables: trials with their conditions, sites, arms and criteria; the audit trail.
 
 A trial row keeps two things side by side: the columns an API or a filter needs
 (title, status, conditions, each criterion's text and rule) and ``document``, the whole
@@ -8,6 +8,9 @@ file twice writes nothing. Example::
     with session_factory() as session:
         trial = session.scalar(select(TrialRow).where(TrialRow.nct_id == "NCT01234567"))
         [c.criterion_id for c in trial.criteria]      # ["inc-1", "inc-2.a", "exc-1"]
+
+``audit_events`` is the append-only audit trail (app/store/audit.py): one row per request
+that touched patient data, and the only place patient references are kept.
 
 Migrations in ``migrations/`` create these tables; `tests/store/test_migrations.py`
 fails when the two disagree.
@@ -20,10 +23,12 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -142,3 +147,31 @@ class CriterionRow(Base):
     rule: Mapped[Any] = mapped_column(JsonDocument, nullable=True)
 
     trial: Mapped[TrialRow] = relationship(back_populates="criteria")
+
+
+# BIGINT on PostgreSQL (an audit trail outlives 2**31 requests); SQLite's INTEGER PRIMARY KEY
+# is its 64-bit rowid, and only that exact type autoincrements there.
+AuditId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class AuditEventRow(Base):
+    """One request that touched patient data; rows are never updated or deleted.
+
+    ``route`` is the route template (``/v1/patients/{patient_id}/matches``), never the
+    raw path, which may hold a patient id: ``patient_ref`` is the one column that does.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_client_id_at", "client_id", "at"),)
+
+    id: Mapped[int] = mapped_column(AuditId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    client_id: Mapped[str] = mapped_column(Text)  # from a token: no length of ours to trust
+    auth_method: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(16))
+    route: Mapped[str] = mapped_column(String(200))
+    patient_ref: Mapped[str | None] = mapped_column(String(256), index=True)
+    status: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(64))
+    trials_returned: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[int] = mapped_column(Integer)

@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError
 from app.config import Settings
 from app.main import create_app
 from app.store.session import make_engine
+from tests.api.conftest import LOOPBACK
 from tests.conftest import TRIAL_FIXTURES
 
 
@@ -37,7 +38,7 @@ def test_readyz_is_ready_once_started(client: TestClient) -> None:
 def test_readyz_is_503_before_start_up(tmp_path: Path) -> None:
     # Without the lifespan (no `with`), nothing is opened or loaded yet.
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}")
-    client = TestClient(create_app(settings))
+    client = TestClient(create_app(settings), client=LOOPBACK)
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"
@@ -80,7 +81,7 @@ def test_readyz_is_503_when_the_database_goes_away(client: TestClient) -> None:
 
 def test_library_is_loaded_on_first_start_only(database_url: str, tmp_path: Path) -> None:
     first = Settings(database_url=database_url, criteria_dir=TRIAL_FIXTURES)
-    with TestClient(create_app(first)) as client:
+    with TestClient(create_app(first), client=LOOPBACK) as client:
         assert client.get("/v1/trials").json()["paging"]["total"] == 2
     # A second start on the same store leaves it alone, even with a different folder.
     other = tmp_path / "other"
@@ -89,7 +90,7 @@ def test_library_is_loaded_on_first_start_only(database_url: str, tmp_path: Path
         (TRIAL_FIXTURES / "NCT90000002.yaml").read_text().replace("COMPLETED", "RECRUITING")
     )
     second = Settings(database_url=database_url, criteria_dir=other)
-    with TestClient(create_app(second)) as client:
+    with TestClient(create_app(second), client=LOOPBACK) as client:
         assert client.get("/readyz").status_code == 200
         body = client.get("/v1/trials").json()
     assert body["paging"]["total"] == 2
@@ -98,7 +99,7 @@ def test_library_is_loaded_on_first_start_only(database_url: str, tmp_path: Path
 
 def test_a_missing_library_folder_still_starts(database_url: str, tmp_path: Path) -> None:
     settings = Settings(database_url=database_url, criteria_dir=tmp_path / "absent")
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), client=LOOPBACK) as client:
         assert client.get("/readyz").status_code == 200
         assert client.get("/v1/trials").json()["paging"]["total"] == 0
 

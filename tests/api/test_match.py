@@ -213,3 +213,50 @@ def test_a_malformed_trial_id_is_422(client: TestClient) -> None:
     response = client.post("/v1/match?trial=NCT1", content=body, headers=FHIR_JSON)
     assert response.status_code == 422
     assert error_type(response).startswith("request.")
+
+
+# --- audit trail ------------------------------------------------------------------------
+
+
+def audit_rows(client: TestClient, patient_ref: str) -> list[Any]:
+    from app.store.audit import list_events
+
+    with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        return list_events(session, patient_ref=patient_ref, limit=100)
+
+
+def test_each_match_writes_one_audit_row_with_patient_and_trials(client: TestClient) -> None:
+    before = len(audit_rows(client, "Patient/rectal-ecog-3"))
+    result = post_example(client, "rectal_ecog_3")
+    rows = audit_rows(client, "Patient/rectal-ecog-3")
+    assert len(rows) == before + 1
+    row = rows[0]
+    assert (row.route, row.method, row.status, row.outcome) == ("/v1/match", "POST", 200, "ok")
+    assert row.trials_returned == len(result["matches"])
+
+
+def test_a_failed_match_is_audited_with_its_error_type(client: TestClient) -> None:
+    bundle = json.loads((EXAMPLES / "rectal_ecog_3.json").read_text())
+    bundle["entry"][1]["resource"]["subject"] = {"reference": "Patient/someone-else"}
+    response = client.post("/v1/match?strict=true&trial=NCT06949098", json=bundle)
+    assert response.status_code == 422
+    # The patient is not known when the bundle is refused: the row says what happened.
+    from app.store.audit import list_events
+
+    with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        latest = list_events(session, limit=1)[0]
+    assert (latest.status, latest.outcome) == (422, "bundle.foreign_subject")
+
+
+def test_an_unauthenticated_caller_gets_401_and_writes_nothing(client: TestClient) -> None:
+    from app.store.audit import list_events
+
+    with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        before = len(list_events(session, limit=1000))
+    outsider = TestClient(client.app, client=("203.0.113.9", 40000))
+    body = (EXAMPLES / "rectal_ecog_3.json").read_bytes()
+    response = outsider.post("/v1/match", content=body, headers=FHIR_JSON)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        assert len(list_events(session, limit=1000)) == before

@@ -88,3 +88,15 @@ def test_without_an_ehr_configured_the_route_says_so(tmp_path: Path) -> None:
         response = client.get("/v1/patients/123/matches")
     assert response.status_code == 503
     assert response.json()["detail"][0]["type"] == "fhir.not_configured"
+
+
+def test_a_pull_is_audited_with_the_patient_and_trials_returned(service: TestClient) -> None:
+    from app.store.audit import list_events
+
+    response = service.get(f"/v1/patients/rectal-early-low/matches?as_of={AS_OF}")
+    assert response.status_code == 200
+    with service.app.state.sessions() as session:  # type: ignore[attr-defined]
+        row = list_events(session, patient_ref="Patient/rectal-early-low", limit=1)[0]
+    assert row.route == "/v1/patients/{patient_id}/matches"
+    assert (row.status, row.outcome) == (200, "ok")
+    assert row.trials_returned == len(response.json()["matches"])
