@@ -61,7 +61,9 @@ def serve() -> None:
     except UnsafeBind as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
-    uvicorn.run("app.main:app", host=settings.host, port=settings.port)
+    # uvicorn's access log prints raw paths, and /v1/patients/{id}/... holds a patient id:
+    # it stays off. Who asked for which patient is in the audit trail (`trialmatch audit`).
+    uvicorn.run("app.main:app", host=settings.host, port=settings.port, access_log=False)
 
 
 @db_cli.command("upgrade")

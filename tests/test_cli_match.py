@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
@@ -37,3 +38,19 @@ def test_a_file_that_is_not_a_bundle_fails_with_its_error_type(tmp_path: Path) -
     result = runner.invoke(cli, ["match", str(bad)])
     assert result.exit_code == 1
     assert "bundle.invalid" in result.output
+
+
+def test_serve_keeps_uvicorn_access_log_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Raw request paths carry patient ids (/v1/patients/{id}/matches): never logged."""
+    import uvicorn
+
+    seen: dict[str, object] = {}
+
+    def fake_run(app: str, **kwargs: object) -> None:
+        seen.update(kwargs, app=app)
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    result = runner.invoke(cli, ["serve"])
+    assert result.exit_code == 0, result.output
+    assert seen["app"] == "app.main:app"
+    assert seen["access_log"] is False
