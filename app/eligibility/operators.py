@@ -102,7 +102,8 @@ ABSENT_TREATMENT = "no recorded treatment counts as none"
 
 
 def _num(x: float) -> str:
-    return f"{x:g}"
+    # Four significant digits: converted units (mg/dL to umol/L) give long decimals.
+    return f"{x:.4g}"
 
 
 def bounds_text(b: Bounds, unit: str = "") -> str:

@@ -260,3 +260,10 @@ def test_an_unauthenticated_caller_gets_401_and_writes_nothing(client: TestClien
     assert response.headers["www-authenticate"].startswith("Bearer")
     with client.app.state.sessions() as session:  # type: ignore[attr-defined]
         assert len(list_events(session, limit=1000)) == before
+
+
+def test_reasons_show_converted_values_rounded_for_a_reader(client: TestClient) -> None:
+    match = by_trial(post_example(client, "esophageal_scc_cn3_eligible"))["NCT06122493"]
+    reasons = {c["id"]: c["reason"] for c in match["criteria"]}
+    # 0.7 mg/dL and ULN 1.2 mg/dL, converted to umol/L (x 17.1).
+    assert "Total bilirubin 11.97 umol/L (ULN 20.52)" in reasons["inc-6.e"]
