@@ -441,6 +441,36 @@ def test_an_ehr_that_is_down_leaks_nothing(
     assert_nothing_logged(captured, capfd)
 
 
+def test_refusals_before_the_route_leak_nothing(
+    tmp_path: Path, captured: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Too large, rate limited, no such path, wrong method: answered before any route reads."""
+    settings = settings_for(tmp_path).model_copy(
+        update={"max_body_bytes": 2048, "rate_limit_per_minute": 1, "rate_limit_burst": 6}
+    )
+    body = json.dumps(distinctive_bundle()).encode()
+    assert len(body) > 2048
+    with served(settings) as url:
+        too_large = httpx.post(f"{url}/v1/match", content=body, headers=FHIR_JSON)
+        assert_clean_error(too_large, 413, "request.too_large")
+        chunked = httpx.post(f"{url}/v1/match", content=iter([body]), headers=FHIR_JSON)
+        assert_clean_error(chunked, 413, "request.too_large")
+        nowhere = httpx.get(f"{url}/{GIVEN}/{MRN}?city={CITY}")
+        assert_clean_error(nowhere, 404, "request.not_found")
+        method = httpx.delete(f"{url}/v1/patients/{PATIENT_ID}/matches")
+        assert_clean_error(method, 405, "request.method_not_allowed")
+        statuses = []
+        for _ in range(4):
+            response = httpx.get(f"{url}/v1/patients/{PATIENT_ID}/matches?city={CITY}")
+            statuses.append(response.status_code)
+            if response.status_code == 429:
+                assert_clean_error(response, 429, "request.rate_limited")
+        assert 429 in statuses, statuses
+    access = [r.getMessage() for r in captured.records if r.name == "uvicorn.access"]
+    assert any("GET (no route)" in line for line in access), access
+    assert_nothing_logged(captured, capfd)
+
+
 @pytest.mark.fhir_server
 def test_a_real_ehr_leaks_nothing_on_success_errors_and_internal_failure(
     fhir_server: str,
