@@ -122,7 +122,7 @@ def free_port() -> int:
 
 @contextmanager
 def served(settings: Settings) -> Iterator[str]:
-    """The app under a real uvicorn in a thread, as `trialmatch serve` runs it."""
+    """The app under a real uvicorn in a thread, access log on (as `uvicorn app.main:app`)."""
     port = free_port()
     # log_config=None: uvicorn keeps the logging set up here, so its records reach caplog.
     config = uvicorn.Config(
