@@ -205,7 +205,8 @@ def list_trials_route(
         ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100, description="Page size.")] = 20,
-    offset: Annotated[int, Query(ge=0, description="Trials to skip.")] = 0,
+    # Bounded: the database's integers are 64-bit, and a larger offset was a 500.
+    offset: Annotated[int, Query(ge=0, le=1_000_000, description="Trials to skip.")] = 0,
 ) -> TrialList:
     page = list_trials(
         session, condition=condition, statuses=status or (), limit=limit, offset=offset

@@ -166,7 +166,8 @@ def _guarded(reading: Reading, resource: Any, reader: Callable[..., Reading], *a
         reading.extend(reader(*args))
     except Exception as exc:
         source = reference(resource)
-        logger.error("normalizer failed on %s: %s", source, type(exc).__name__)
+        # The resource type only: its id points into the patient's record.
+        logger.error("normalizer failed on a %s: %s", source.partition("/")[0], type(exc).__name__)
         reading.warn("resource.unreadable", "The resource could not be read; skipped.", source)
 
 

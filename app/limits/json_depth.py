@@ -33,6 +33,9 @@ def exceeds_depth(body: bytes, limit: int) -> bool:
     # `""` is an empty string, or the end of one string and the start of the next with only
     # `:` or `,` between them; dropping it first keeps the regular expression's work small.
     brackets = _STRING.sub(b"", structure.replace(b'""', b""))
+    if b'"' in brackets:
+        # An unpaired quote: not valid JSON, which the parser refuses later; count the rest.
+        brackets = brackets.replace(b'"', b"")
     if len(brackets) <= limit:
         return False
     return max(accumulate(map(_STEP.__getitem__, brackets))) > limit

@@ -3,10 +3,13 @@
     app = FastAPI()
     install_security(app, settings)   # raises UnsafeBind / AuthConfigError, saying why
 
-Requests pass, outermost first: security headers -> CORS (only if origins are configured)
+Requests pass, outermost first: security headers -> route noted for the access log
+-> last-resort 500 -> CORS (only if origins are configured)
 -> authentication (records who asks) -> rate limit (per principal, else per IP)
 -> body size and JSON depth -> the application. Everything a middleware refuses still gets
-the security headers and the one error body.
+the security headers and the one error body; so does an unexpected exception, which is
+logged by class name only (app/security/internal_error.py). uvicorn's access log names
+the route, never the path (app/security/access_log.py).
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from app.auth.middleware import AuthenticationMiddleware
 from app.config import Settings
 from app.limits.body import BodyLimitMiddleware
 from app.limits.rate import RateLimitMiddleware, TokenBucketLimiter
+from app.security.access_log import RouteTemplateMiddleware, install_access_log_filter
 from app.security.headers import SecurityHeadersMiddleware
+from app.security.internal_error import InternalErrorMiddleware
 
 # Probes are called by orchestrators every few seconds and touch no patient data.
 RATE_EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
@@ -55,8 +60,11 @@ def install_security(app: FastAPI, settings: Settings) -> None:
             allow_credentials=False,  # credentials are headers set by the caller, never cookies
             max_age=600,
         )
+    app.add_middleware(InternalErrorMiddleware)
+    app.add_middleware(RouteTemplateMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=settings.hsts_seconds)
     app.state.authenticator = authenticator
+    install_access_log_filter()
 
 
 def _cors_origins(origins: list[str]) -> list[str]:
