@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import TypeVar, get_args
 
@@ -734,6 +735,27 @@ def _performance(rule: PerformanceRule) -> Evaluator:
 # --- labs -----------------------------------------------------------------------------
 
 
+# A result older than this, under a criterion that sets no time window, still decides it,
+# but the verdict says how old it is: protocols usually mean a recent value.
+STALE_LAB_DAYS = 28
+
+
+def _dated(finding: Finding, fact: LabFact, as_of: date, within_days: int | None) -> Finding:
+    """The finding with the result's date in its reason, and an assumption when it is old."""
+    if fact.effective is None:
+        note = f"the latest {ANALYTE_LABELS[fact.analyte]} result is undated"
+        return replace(finding, assumptions=(*finding.assumptions, note))
+    reason = f"{finding.reason} (result of {fact.effective.isoformat()})"
+    age = (as_of - fact.effective).days
+    if within_days is None and age > STALE_LAB_DAYS:
+        note = (
+            f"the latest {ANALYTE_LABELS[fact.analyte]} result is {age} days old; "
+            "the criterion sets no time window"
+        )
+        return replace(finding, reason=reason, assumptions=(*finding.assumptions, note))
+    return replace(finding, reason=reason)
+
+
 def _lab_fact(facts: PatientView, analyte: Analyte, within_days: int | None) -> LabFact | Finding:
     label = ANALYTE_LABELS[analyte]
     fact = facts.first(LabFact, lambda f: f.analyte == analyte)
@@ -774,7 +796,8 @@ def _lab(rule: LabRule) -> Evaluator:
                     missing=[f"{label} result in a known unit"],
                     evidence=fact.sources,
                 )
-        return _compare(rule, value, label, rule.unit, fact.sources)
+        finding = _compare(rule, value, label, rule.unit, fact.sources)
+        return _dated(finding, fact, facts.as_of, rule.within_days)
 
     return evaluate
 
@@ -795,12 +818,15 @@ def _lab_uln(rule: LabUlnRule) -> Evaluator:
         ratio = round(fact.value / fact.reference_high, 3)
         subject = f"{label} {_num(fact.value)} {fact.unit} (ULN {_num(fact.reference_high)}) is"
         if bounds_hold(rule, ratio):
-            return Finding.true(
+            finding = Finding.true(
                 f"{subject} {_num(ratio)} x ULN, {bounds_text(rule)} x ULN", evidence=fact.sources
             )
-        return Finding.false(
-            f"{subject} {_num(ratio)} x ULN, not {bounds_text(rule)} x ULN", evidence=fact.sources
-        )
+        else:
+            finding = Finding.false(
+                f"{subject} {_num(ratio)} x ULN, not {bounds_text(rule)} x ULN",
+                evidence=fact.sources,
+            )
+        return _dated(finding, fact, facts.as_of, rule.within_days)
 
     return evaluate
 

@@ -377,6 +377,20 @@ def test_lab_within_days() -> None:
     assert ev(rule, lab("hemoglobin", 120, "g/L")).truth is U
 
 
+def test_an_old_result_without_a_window_decides_but_says_how_old() -> None:
+    rule = {"op": "lab", "analyte": "hemoglobin", "unit": "g/L", "gte": 100}
+    old = ev(rule, lab("hemoglobin", 120, "g/L", effective=date(2026, 9, 1)))
+    assert old.truth is T
+    assert "2026-09-01" in old.reason
+    assert old.assumptions == (
+        "the latest hemoglobin result is 82 days old; the criterion sets no time window",
+    )
+    recent = ev(rule, lab("hemoglobin", 120, "g/L", effective=date(2026, 11, 1)))
+    assert recent.truth is T and recent.assumptions == ()
+    undated = ev(rule, lab("hemoglobin", 120, "g/L"))
+    assert undated.assumptions == ("the latest hemoglobin result is undated",)
+
+
 def test_lab_uln_multiple() -> None:
     rule = {"op": "lab_uln", "analyte": "alt", "lt": 1.5}
     assert ev(rule, lab("alt", 59, "U/L", reference_high=40)).truth is T
