@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `trialmatch serve` listens on.")
     port: int = Field(default=8000, description="Port `trialmatch serve` listens on.")
     log_level: str = Field(default="INFO", description="Application log level.")
+    library_refresh_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="How often (at most) a request checks the store for changed trials and "
+        "recompiles the library; 0: never after start.",
+    )
 
     # The EHR's FHIR server that `GET /v1/patients/{id}/matches` pulls from (app.fhir.client).
     fhir_base_url: str | None = Field(

@@ -21,21 +21,19 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api import health, match, patients, trials
 from app.api.route_template import route_template
 from app.config import Settings, get_settings
-from app.eligibility.language import Trial
-from app.eligibility.library import Library
 from app.errors import ApiError, ErrorBody, ErrorDetail
 from app.facts.units import to_canonical
 from app.fhir.client import FhirClient
 from app.security import install_security
+from app.store.live_library import LiveLibrary
 from app.store.loader import load_directory
 from app.store.migrate import upgrade
-from app.store.repository import count_trials, iter_documents
+from app.store.repository import count_trials
 from app.store.session import make_engine, make_session_factory
 
 log = logging.getLogger("trialmatch")
@@ -113,28 +111,12 @@ def _prepare_store(app: FastAPI) -> None:
             log.error("trial file not loaded: %s", problem)
     elif empty:
         log.warning("trial library folder not found; the store is empty")
-    app.state.library = _compile_library(app)
+    live = LiveLibrary(app.state.sessions, refresh_seconds=settings.library_refresh_seconds)
+    live.refresh()
+    app.state.library = live
     # Build the UCUM registry now, so the first patient does not wait for it.
     to_canonical("hemoglobin", 1.0, "g/dL")
     app.state.library_loaded = True
-
-
-def _compile_library(app: FastAPI) -> Library:
-    """Compile every trial in the store once; requests never re-read trial files.
-
-    A stored document that no longer validates is left out with an error in the log:
-    that trial is then offered to nobody, which is the safe side.
-    """
-    trials: list[Trial] = []
-    with app.state.sessions() as session:
-        for document in iter_documents(session):
-            try:
-                trials.append(Trial.model_validate(document))
-            except ValidationError:
-                log.error("stored trial %s does not validate; left out", document.get("nct_id"))
-    library = Library.from_trials(trials)
-    log.info("trial library compiled: %d trials", len(library))
-    return library
 
 
 @asynccontextmanager

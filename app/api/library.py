@@ -1,4 +1,5 @@
-"""The compiled trial library of the running service, as a request dependency."""
+"""The compiled trial library of the running service, as a request dependency
+(re-checked against the store now and then: `app.store.live_library`)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from fastapi import Depends, Request
 
 from app.eligibility.library import Library
 from app.errors import ApiError
+from app.store.live_library import LiveLibrary
 
 
-def get_library(request: Request) -> Library:
-    library: Library | None = getattr(request.app.state, "library", None)
+async def get_library(request: Request) -> Library:
+    live: LiveLibrary | None = getattr(request.app.state, "library", None)
+    library = await live.current() if live is not None else None
     if library is None:
         raise ApiError(
             "service.not_ready",
