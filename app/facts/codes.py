@@ -229,6 +229,16 @@ GRADE_CODES = frozenset({"33732-9", "59847-4"})
 RESIDUAL_TUMOR_CODE = "84892-9"
 PREGNANCY_CODE = "82810-3"
 PREGNANT_ANSWERS: dict[str, bool] = {"77386006": True, "60001007": False}
+# Breastfeeding status (LOINC 63895-7), answers LA29252-6 currently / LA29253-4 not currently
+# breastfeeding (LOINC answer list; as bound by e.g. the German ISiK Stillstatus profile),
+# or HL7 v2-0136 Y / N. Read by the pregnancy reader: one concept, "pregnancy or lactation".
+LACTATION_CODE = "63895-7"
+LACTATING_ANSWERS: dict[Code, bool] = {
+    (LOINC, "LA29252-6"): True,
+    (LOINC, "LA29253-4"): False,
+    ("http://terminology.hl7.org/CodeSystem/v2-0136", "Y"): True,
+    ("http://terminology.hl7.org/CodeSystem/v2-0136", "N"): False,
+}
 
 # MII invasion categories (SNOMED observables; UICC L/V/Pn values).
 INVASION_CODES: dict[
@@ -251,6 +261,7 @@ OBSERVATION_ROUTES: dict[Code, Concept] = {
     (LOINC, RESIDUAL_TUMOR_CODE): "pathology",
     **{(SNOMED, code): "pathology" for code in INVASION_CODES},
     (LOINC, PREGNANCY_CODE): "pregnancy",
+    (LOINC, LACTATION_CODE): "pregnancy",
 }
 
 # --- Primary cancer (SNOMED disorders; ICD-10 chapter II) -----------------------------

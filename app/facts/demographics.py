@@ -17,7 +17,7 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 
 from app.facts import codes
-from app.facts.model import AgeFact, PregnancyFact, SexFact
+from app.facts.model import AgeFact, LactationFact, PregnancyFact, SexFact
 from app.facts.reading import Reading, codings, effective_date, reference, to_date
 
 
@@ -64,6 +64,8 @@ def _age(born: date, on: date) -> int:
 
 
 def read_pregnancy_observation(observation: Observation) -> Reading:
+    if (codes.LOINC, codes.LACTATION_CODE) in codings(observation.code):
+        return _read_lactation(observation)
     reading = Reading()
     source = reference(observation)
     for system, code in codings(observation.valueCodeableConcept):
@@ -77,6 +79,30 @@ def read_pregnancy_observation(observation: Observation) -> Reading:
             )
             return reading
     reading.warn("pregnancy.unknown_value", "Pregnancy status has no known answer code.", source)
+    return reading
+
+
+def _read_lactation(observation: Observation) -> Reading:
+    reading = Reading()
+    source = reference(observation)
+    lactating = observation.valueBoolean
+    if lactating is None:
+        lactating = next(
+            (
+                codes.LACTATING_ANSWERS[pair]
+                for pair in codings(observation.valueCodeableConcept)
+                if pair in codes.LACTATING_ANSWERS
+            ),
+            None,
+        )
+    if lactating is None:
+        reading.warn(
+            "lactation.unknown_value", "Breastfeeding status has no known answer code.", source
+        )
+        return reading
+    reading.facts.append(
+        LactationFact(lactating=lactating, sources=[source], effective=effective_date(observation))
+    )
     return reading
 
 

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from app.facts.model import PregnancyFact
-from tests.factories import SNOMED, condition, facts_of, observation, patient, warning_codes
+from app.facts.model import LactationFact, PregnancyFact
+from tests.factories import LOINC, SNOMED, condition, facts_of, observation, patient, warning_codes
 
 
 @pytest.mark.parametrize(
@@ -51,6 +51,23 @@ def test_pregnancy_observation_and_condition() -> None:
     assert [(f.pregnant, f.effective) for f in diagnosed.of_kind(PregnancyFact)] == [
         (True, date(2026, 9, 1))
     ]
+
+
+def test_breastfeeding_status_gives_lactation() -> None:
+    now = facts_of(observation("63895-7", value_code=(LOINC, "LA29252-6")))
+    assert [(f.lactating, f.effective) for f in now.of_kind(LactationFact)] == [
+        (True, date(2026, 11, 1))
+    ]
+    not_now = facts_of(observation("63895-7", value_code=(LOINC, "LA29253-4")))
+    assert [f.lactating for f in not_now.of_kind(LactationFact)] == [False]
+    as_boolean = facts_of(observation("63895-7", valueBoolean=False))
+    assert [f.lactating for f in as_boolean.of_kind(LactationFact)] == [False]
+
+
+def test_breastfeeding_status_with_an_unknown_answer_is_a_warning_not_a_fact() -> None:
+    unknown = facts_of(observation("63895-7", value_code=(LOINC, "LA00000-0")))
+    assert unknown.of_kind(LactationFact) == []
+    assert "lactation.unknown_value" in warning_codes(unknown)
 
 
 def test_ended_pregnancy_condition_is_no_longer_pregnant() -> None:

@@ -33,6 +33,7 @@ def test_the_seed_library_asks_for_what_its_criteria_read() -> None:
     assert "http://loinc.org|21906-3" in codes  # clinical N category
     assert "http://loinc.org|718-7" in codes  # hemoglobin (NCT06122493 inc-6)
     assert "http://loinc.org|2160-0" in codes  # creatinine
+    assert "http://loinc.org|63895-7" in codes  # breastfeeding status (exc: lactating)
 
 
 def test_labs_no_criterion_reads_are_not_asked_for() -> None:
