@@ -159,8 +159,8 @@ async function search(router, repo, origin, resourceType, url, strict) {
   return [200, { resourceType: 'Bundle', type: 'searchset', total, link, entry: bundle.entry }];
 }
 
-function capabilityStatement(router) {
-  const types = Object.keys(globalSchema.types).filter((t) => globalSchema.types[t].searchParams);
+function capabilityStatement() {
+  const types = Object.keys(globalSchema.types).filter((t) => isResourceType(t) && globalSchema.types[t].searchParams);
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -191,7 +191,7 @@ async function handle(router, repo, origin, req) {
   const path = url.pathname.slice(BASE_PATH.length).replace(/^\/+|\/+$/g, '');
   const method = req.method ?? 'GET';
   if (method === 'GET' && path === 'metadata') {
-    return [200, capabilityStatement(router)];
+    return [200, capabilityStatement()];
   }
   const segments = path.split('/');
   if (path && !segments[0].startsWith('$') && !isResourceType(segments[0])) {
