@@ -8,11 +8,17 @@ front to that, so the client tests that run against it test the client, not a qu
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+
+from app.config import REPO_ROOT
+from app.eligibility.library import load_library
+from app.fhir.client import ClientOptions, FhirClient
+from app.matching.data_needs import observation_codes
 
 pytestmark = pytest.mark.fhir_server
 
@@ -64,15 +70,38 @@ def test_unknown_search_parameters_are_ignored_or_refused_when_strict(medplum_se
     assert strict.json()["resourceType"] == "OperationOutcome"
 
 
-def test_the_parameters_our_client_sends_are_all_understood(medplum_server: str) -> None:
-    # patient, code (system|code, OR-ed by comma), category, _count: none is dropped.
-    url = (
-        f"{medplum_server}/Observation?patient={PATIENT}&_count=100"
-        "&code=http://loinc.org|89247-1,http://loinc.org|21905-5&category=survey"
-    )
-    response = search(url, Prefer="handling=strict")
-    assert response.status_code == 200
-    assert {e["resource"]["id"] for e in response.json()["entry"]} == {"rp1-ecog", "rp1-stage-0"}
+def test_every_search_our_client_makes_is_understood_whole(medplum_server: str) -> None:
+    # The client's own searches, with the Observation codes the bundled library needs (as
+    # the route asks) and a category: replayed strictly, no parameter may be unknown, since
+    # the bare engine would silently match nothing on one (a patient without data).
+    requests: list[httpx.Request] = []
+
+    async def pull() -> None:
+        async def record(request: httpx.Request) -> None:
+            requests.append(request)
+
+        async with httpx.AsyncClient(event_hooks={"request": [record]}) as http:
+            client = FhirClient(http, medplum_server, options=ClientOptions(page_size=10))
+            await client.fetch_record(
+                PATIENT,
+                observation_codes=observation_codes(load_library(REPO_ROOT / "criteria")),
+                observation_categories=["laboratory", "survey"],
+            )
+
+    asyncio.run(pull())
+    searches = [r for r in requests if r.url.params]
+    assert {r.url.path.rsplit("/", 1)[-1] for r in searches} == {
+        "Condition",
+        "Observation",
+        "DiagnosticReport",
+        "Procedure",
+    }
+    assert any("code" in r.url.params for r in searches)
+    assert any("category" in r.url.params for r in searches)
+    for request in searches:
+        strict = search(str(request.url), Prefer="handling=strict")
+        assert strict.status_code == 200, (request.url.path, strict.text[:300])
+        assert strict.json()["type"] == "searchset"
 
 
 def test_an_unknown_patient_is_a_404_operation_outcome(medplum_server: str) -> None:
