@@ -1,11 +1,13 @@
 """End-to-end latency of pulling one patient from a local FHIR server.
 
-Starts sekmet-fhir with scripts/fhir-server.sh (or uses ``--url``), loads
+Starts sekmet-fhir with scripts/fhir-server.sh, or Medplum's FHIR engine with
+scripts/medplum-server.sh (``--server medplum``), or uses ``--url``; loads
 tests/fixtures/ehr/, then times `FhirClient.fetch_record` for one patient over 50 runs on
 one shared ``httpx.AsyncClient``, beside the slowest single FHIR search of each run (a
 search with all its pages). Example::
 
     PYTHONPATH=. /work/devvenv/bin/python bench/pull.py --runs 50 --page-size 20
+    PYTHONPATH=. /work/devvenv/bin/python bench/pull.py --server medplum --by-code
 
 Prints median and p95 of both, plus the number of searches, pages and resources per pull.
 """
@@ -30,7 +32,11 @@ from app.matching.data_needs import observation_codes
 from app.matching.service import MatchOptions, match_record
 
 REPO = Path(__file__).resolve().parent.parent
-SCRIPT = REPO / "scripts" / "fhir-server.sh"
+# The server script, and the variable naming its scratch folder.
+SERVERS = {
+    "sekmet": (REPO / "scripts" / "fhir-server.sh", "TRIALMATCH_FHIR_SERVER_DIR"),
+    "medplum": (REPO / "scripts" / "medplum-server.sh", "TRIALMATCH_MEDPLUM_SERVER_DIR"),
+}
 FIXTURES = sorted((REPO / "tests" / "fixtures" / "ehr").glob("*.json"))
 PATIENT = "tm-rectal-paging-1"
 # The bundled library, and the Observation codes its criteria read (what the route asks).
@@ -92,6 +98,7 @@ async def measure(url: str, runs: int, page_size: int, by_code: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="a running FHIR server holding tests/fixtures/ehr/")
+    parser.add_argument("--server", choices=sorted(SERVERS), default="sekmet")
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--page-size", type=int, default=100)
     parser.add_argument("--by-code", action="store_true", help="name Observation codes")
@@ -99,18 +106,19 @@ def main() -> None:
     if args.url:
         asyncio.run(measure(args.url, args.runs, args.page_size, args.by_code))
         return
+    script, folder_variable = SERVERS[args.server]
     with tempfile.TemporaryDirectory() as folder:
-        env = {**os.environ, "TRIALMATCH_FHIR_SERVER_DIR": folder}
+        env = {**os.environ, folder_variable: folder}
         url = subprocess.run(
-            [str(SCRIPT), "start"], env=env, check=True, capture_output=True, text=True
+            [str(script), "start"], env=env, check=True, capture_output=True, text=True
         ).stdout.split()[-1]
         try:
             subprocess.run(
-                [str(SCRIPT), "load", *map(str, FIXTURES)], env=env, check=True, capture_output=True
+                [str(script), "load", *map(str, FIXTURES)], env=env, check=True, capture_output=True
             )
             asyncio.run(measure(url, args.runs, args.page_size, args.by_code))
         finally:
-            subprocess.run([str(SCRIPT), "stop"], env=env, check=True)
+            subprocess.run([str(script), "stop"], env=env, check=True)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,8 @@ A record is whole or it is an error: never a silently partial record. Every erro
 
     InvalidInput   422 patient.invalid_id        not a FHIR id; no URL is built from it
     NotFound       404 patient.not_found         the EHR has no such Patient (404 / 410)
-    UpstreamError  502 fhir.unavailable          unreachable, 5xx after retries, malformed answer
+    UpstreamError  502 fhir.unavailable          unreachable, 5xx after retries, malformed answer,
+                                                 or a 404 saying Patient is not served there
                    502 fhir.unauthorized         401 / 403, or the token endpoint said no
                    502 fhir.operation_outcome    the server refused with an OperationOutcome
                    502 fhir.foreign_next_link    a next link leaves the base URL's origin
@@ -271,6 +272,10 @@ class FhirClient:
         started = time.perf_counter()
         response = await self._get(f"{self._base}/Patient/{patient_id}")
         if response.status_code in (404, 410):
+            if _not_served(response):
+                # The server does not serve Patient at this URL (a wrong base URL, say):
+                # not an unknown patient, which a caller would take as final.
+                raise _unavailable("The EHR's FHIR server does not serve Patient at this base URL.")
             raise NotFound("patient.not_found", "The EHR has no patient with this id.")
         body = self._body(response)
         if body.get("resourceType") != "Patient" or body.get("id") not in (None, patient_id):
@@ -461,6 +466,21 @@ def _parse(response: httpx.Response) -> FhirJson | None:
     except orjson.JSONDecodeError:
         return None
     return body if isinstance(body, dict) else None
+
+
+def _not_served(response: httpx.Response) -> bool:
+    """A 404 whose OperationOutcome says the path itself is not supported (issue code
+    ``not-supported``, as sekmet-fhir says for an unknown resource type)."""
+    outcome = _parse(response) if _is_json(response) else None
+    if outcome is None or outcome.get("resourceType") != "OperationOutcome":
+        return False
+    issues = outcome.get("issue")
+    return isinstance(issues, list) and any(
+        isinstance(i, dict)
+        and i.get("severity") in ("error", "fatal")
+        and i.get("code") == "not-supported"
+        for i in issues
+    )
 
 
 def _raise_if_error(outcome: FhirJson, *, always: bool = False) -> None:

@@ -295,6 +295,38 @@ def test_unknown_patient_is_patient_not_found() -> None:
     assert (error.status_code, error.details[0].type) == (404, "patient.not_found")
 
 
+def test_a_404_saying_patient_is_not_served_here_is_not_an_unknown_patient() -> None:
+    # What a FHIR server says when the base URL is wrong (an unknown "resource type" in the
+    # path): the EHR is misconfigured or elsewhere, which a caller must not take as final.
+    def wrong_base(request: httpx.Request) -> httpx.Response:
+        issue = {"severity": "error", "code": "not-supported", "diagnostics": SECRET_TEXT}
+        return fhir({"resourceType": "OperationOutcome", "issue": [issue]}, 404)
+
+    error = error_of(wrong_base)
+    assert (error.status_code, error.details[0].type) == (502, "fhir.unavailable")
+    assert SECRET_TEXT not in str(error.body())
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "not-found"}]},
+        # not-supported only as a warning beside the error that decides
+        {
+            "resourceType": "OperationOutcome",
+            "issue": [
+                {"severity": "warning", "code": "not-supported"},
+                {"severity": "error", "code": "not-found"},
+            ],
+        },
+        {"resourceType": "Patient"},  # not an OperationOutcome at all
+    ],
+)
+def test_a_404_without_not_supported_stays_patient_not_found(body: dict[str, Any]) -> None:
+    error = error_of(lambda _: fhir(body, 404))
+    assert (error.status_code, error.details[0].type) == (404, "patient.not_found")
+
+
 @pytest.mark.parametrize("bad_id", ["", "../Observation", "a/b", "a?b=c", "x" * 65, "ä"])
 def test_bad_patient_id_is_refused_before_any_request(bad_id: str) -> None:
     calls: list[int] = []

@@ -1,4 +1,4 @@
-"""The FHIR client against a real FHIR server over HTTP (sekmet-fhir, see conftest.py)."""
+"""The FHIR client against real FHIR servers over HTTP (sekmet-fhir and Medplum, conftest.py)."""
 
 from __future__ import annotations
 
@@ -107,6 +107,12 @@ def test_observations_by_code_and_category_are_merged_without_duplicates(
 def test_unknown_patient_is_patient_not_found(fhir_server: str) -> None:
     error = error_of(fhir_server, "no-such-patient-42")
     assert (error.status_code, error.details[0].type) == (404, "patient.not_found")
+
+
+def test_a_wrong_base_url_is_not_an_unknown_patient(fhir_server: str) -> None:
+    # Both servers answer 404 here; only the issue code tells a wrong path from a missing id.
+    error = error_of(f"{fhir_server}/Qxzv-not-fhir", PAGING_PATIENT)
+    assert (error.status_code, error.details[0].type) == (502, "fhir.unavailable")
 
 
 def test_page_cap_refuses_a_record_longer_than_allowed(fhir_server: str) -> None:
