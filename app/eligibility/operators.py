@@ -723,11 +723,32 @@ def _performance(rule: PerformanceRule) -> Evaluator:
         f = facts.first(PerformanceFact, lambda p: p.scale == rule.scale)
         if f is None:
             return Finding.unknown(f"no {scale} performance status recorded", missing=[scale])
-        found = _compare(rule, f.value, scale, "", f.sources)
-        if f.read_from == "derived":
-            note = f"{scale} mapped from the other scale"
+        if f.read_from != "derived":
+            return _compare(rule, f.value, scale, "", f.sources)
+        note = f"{scale} mapped from the other scale"
+        low = f.value if f.range_low is None else f.range_low
+        high = f.value if f.range_high is None else f.range_high
+        if low == high:
+            found = _compare(rule, low, scale, "", f.sources)
             return Finding(found.truth, found.reason, found.evidence, (note,))
-        return found
+        # A crosswalk range: decided only when the whole range is on one side.
+        step = 10 if rule.scale == "karnofsky" else 1
+        holds = [bounds_hold(rule, v) for v in range(low, high + 1, step)]
+        span = f"{scale} {low}-{high} (mapped from the other scale)"
+        if all(holds):
+            return Finding.true(
+                f"{span} is {bounds_text(rule)}", evidence=f.sources, assumptions=[note]
+            )
+        if not any(holds):
+            return Finding.false(
+                f"{span} is not {bounds_text(rule)}", evidence=f.sources, assumptions=[note]
+            )
+        return Finding.unknown(
+            f"{span}: the limit falls inside the crosswalk range",
+            missing=[f"{scale} score"],
+            evidence=f.sources,
+            assumptions=[note],
+        )
 
     return evaluate
 

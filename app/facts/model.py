@@ -272,6 +272,14 @@ class PerformanceFact(Fact):
     kind: Literal["performance"] = "performance"
     scale: PerformanceScale
     value: int
+    range_low: int | None = Field(
+        default=None,
+        description="For a derived value: the lowest value the published crosswalks allow.",
+    )
+    range_high: int | None = Field(
+        default=None,
+        description="For a derived value: the highest value the published crosswalks allow.",
+    )
 
 
 class LabFact(Fact):

@@ -11,6 +11,12 @@ Am J Clin Oncol 1982;5:649-655 (as used by ECOG-ACRIN):
     KPS 100-90 -> ECOG 0;  80-70 -> 1;  60-50 -> 2;  40-30 -> 3;  20-10 -> 4;  0 -> 5
     ECOG 0 -> KPS 90; 1 -> 70; 2 -> 50; 3 -> 30; 4 -> 10; 5 -> 0   (low end: conservative)
 
+Crosswalks disagree at the boundaries: another table in wide use in protocols maps
+ECOG 0 = KPS 100, 1 = 80-90, 2 = 60-70, 3 = 40-50, 4 = 20-30. So a derived fact also carries
+the range both tables allow (``range_low``..``range_high``, e.g. ECOG 2 -> KPS 50-70), and a
+criterion is decided on a derived value only when that whole range is on one side of it:
+"KPS < 70" for a patient with only ECOG 2 is unknown (measure the KPS), not a fail.
+
 Example::
 
     derive_missing([PerformanceFact(scale="karnofsky", value=90, ...)])
@@ -28,6 +34,28 @@ from app.facts.model import PerformanceFact, PerformanceScale
 from app.facts.reading import Reading, codings, effective_date, reference
 
 ECOG_TO_KARNOFSKY = {0: 90, 1: 70, 2: 50, 3: 30, 4: 10, 5: 0}
+# The range of each derived value over both crosswalks (see the module docstring).
+ECOG_TO_KARNOFSKY_RANGE = {
+    0: (90, 100),
+    1: (70, 90),
+    2: (50, 70),
+    3: (30, 50),
+    4: (10, 30),
+    5: (0, 0),
+}
+KARNOFSKY_TO_ECOG_RANGE = {
+    100: (0, 0),
+    90: (0, 1),
+    80: (1, 1),
+    70: (1, 2),
+    60: (2, 2),
+    50: (2, 3),
+    40: (3, 3),
+    30: (3, 4),
+    20: (4, 4),
+    10: (4, 4),
+    0: (5, 5),
+}
 
 
 def karnofsky_to_ecog(kps: int) -> int:
@@ -89,21 +117,20 @@ def derive_missing(facts: list[PerformanceFact]) -> list[PerformanceFact]:
     for fact in facts:
         scale: PerformanceScale
         if fact.scale == "karnofsky":
-            value, scale, note = (
-                karnofsky_to_ecog(fact.value),
-                "ecog",
-                f"Derived from Karnofsky {fact.value} (Oken 1982 crosswalk).",
-            )
+            value, scale = karnofsky_to_ecog(fact.value), "ecog"
+            low, high = KARNOFSKY_TO_ECOG_RANGE[fact.value]
+            note = f"Derived from Karnofsky {fact.value} (Oken 1982 crosswalk)"
         else:
-            value, scale, note = (
-                ECOG_TO_KARNOFSKY[fact.value],
-                "karnofsky",
-                f"Derived from ECOG {fact.value} (Oken 1982 crosswalk, low end of range).",
-            )
+            value, scale = ECOG_TO_KARNOFSKY[fact.value], "karnofsky"
+            low, high = ECOG_TO_KARNOFSKY_RANGE[fact.value]
+            note = f"Derived from ECOG {fact.value} (Oken 1982 crosswalk, low end of range)"
+        note += f"; the crosswalks in use allow {low}-{high}." if low != high else "."
         derived.append(
             PerformanceFact(
                 scale=scale,
                 value=value,
+                range_low=low,
+                range_high=high,
                 sources=fact.sources,
                 effective=fact.effective,
                 read_from="derived",

@@ -332,6 +332,23 @@ def test_performance_thresholds_and_no_cross_scale() -> None:
     assert derived.assumptions
 
 
+def test_a_derived_score_decides_only_when_its_whole_crosswalk_range_does() -> None:
+    kps_below_70 = {"op": "performance", "scale": "karnofsky", "lt": 70}
+
+    def derived_kps(low: int, high: int) -> PerformanceFact:
+        return PerformanceFact(
+            scale="karnofsky", value=low, range_low=low, range_high=high, read_from="derived"
+        )
+
+    straddling = ev(kps_below_70, derived_kps(50, 70))  # from ECOG 2
+    assert straddling.truth is U
+    assert straddling.missing == ("Karnofsky score",)
+    assert ev(kps_below_70, derived_kps(70, 90)).truth is F  # from ECOG 1
+    assert ev(kps_below_70, derived_kps(30, 50)).truth is T  # from ECOG 3
+    # A recorded score is never treated as a range.
+    assert ev(kps_below_70, PerformanceFact(scale="karnofsky", value=60)).truth is T
+
+
 # --- labs ------------------------------------------------------------------------------
 
 

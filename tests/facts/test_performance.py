@@ -80,6 +80,17 @@ def test_missing_scale_is_derived_with_a_note() -> None:
     assert ecog.sources == facts.performance("karnofsky").sources  # type: ignore[union-attr]
 
 
+def test_a_derived_score_carries_the_range_the_crosswalks_allow() -> None:
+    from_ecog_2 = facts_of(observation("89247-1", valueInteger=2)).performance("karnofsky")
+    assert from_ecog_2 is not None
+    assert (from_ecog_2.value, from_ecog_2.range_low, from_ecog_2.range_high) == (50, 50, 70)
+    from_kps_70 = facts_of(observation("89243-0", valueInteger=70)).performance("ecog")
+    assert from_kps_70 is not None
+    assert (from_kps_70.range_low, from_kps_70.range_high) == (1, 2)
+    recorded = facts_of(observation("89247-1", valueInteger=2)).performance("ecog")
+    assert recorded is not None and recorded.range_low is None
+
+
 def test_nothing_is_derived_when_both_scales_are_recorded() -> None:
     facts = facts_of(
         observation("89243-0", valueInteger=70), observation("89247-1", valueInteger=2)
