@@ -121,6 +121,31 @@ def bounds_text(b: Bounds, unit: str = "") -> str:
     return " and ".join(parts) + (f" {unit}" if unit else "")
 
 
+def _within_range(
+    rule: Bounds,
+    values: range,
+    *,
+    span: str,
+    wanted: str,
+    missing: str,
+    evidence: Sequence[str],
+    assumptions: Sequence[str] = (),
+) -> Finding:
+    """A value known only as a range (a year-only birth date, a crosswalk): decided only
+    when every value of the range is on the same side of the bounds, else unknown."""
+    holds = [bounds_hold(rule, v) for v in values]
+    if all(holds):
+        return Finding.true(f"{span} is {wanted}", evidence=evidence, assumptions=assumptions)
+    if not any(holds):
+        return Finding.false(f"{span} is not {wanted}", evidence=evidence, assumptions=assumptions)
+    return Finding.unknown(
+        f"{span}: the limit falls inside this range",
+        missing=[missing],
+        evidence=evidence,
+        assumptions=assumptions,
+    )
+
+
 def bounds_hold(b: Bounds, value: float) -> bool:
     return not (
         (b.gte is not None and value < b.gte)
@@ -210,17 +235,15 @@ def _age(rule: AgeRule) -> Evaluator:
         age = facts.first(AgeFact)
         if age is None:
             return Finding.unknown("age not recorded", missing=["birth date"])
-        holds = [bounds_hold(rule, y) for y in range(age.years_min, age.years_max + 1)]
         if age.years_min == age.years_max:
             return _compare(rule, age.years_min, "age", "years", age.sources)
         span = f"age {age.years_min}-{age.years_max} (birth date to the {age.birth_date_precision})"
-        if all(holds):
-            return Finding.true(f"{span} is {wanted}", evidence=age.sources)
-        if not any(holds):
-            return Finding.false(f"{span} is not {wanted}", evidence=age.sources)
-        return Finding.unknown(
-            f"{span}: the limit falls inside this range",
-            missing=["full birth date"],
+        return _within_range(
+            rule,
+            range(age.years_min, age.years_max + 1),
+            span=span,
+            wanted=wanted,
+            missing="full birth date",
             evidence=age.sources,
         )
 
@@ -731,21 +754,13 @@ def _performance(rule: PerformanceRule) -> Evaluator:
         if low == high:
             found = _compare(rule, low, scale, "", f.sources)
             return Finding(found.truth, found.reason, found.evidence, (note,))
-        # A crosswalk range: decided only when the whole range is on one side.
         step = 10 if rule.scale == "karnofsky" else 1
-        holds = [bounds_hold(rule, v) for v in range(low, high + 1, step)]
-        span = f"{scale} {low}-{high} (mapped from the other scale)"
-        if all(holds):
-            return Finding.true(
-                f"{span} is {bounds_text(rule)}", evidence=f.sources, assumptions=[note]
-            )
-        if not any(holds):
-            return Finding.false(
-                f"{span} is not {bounds_text(rule)}", evidence=f.sources, assumptions=[note]
-            )
-        return Finding.unknown(
-            f"{span}: the limit falls inside the crosswalk range",
-            missing=[f"{scale} score"],
+        return _within_range(
+            rule,
+            range(low, high + 1, step),
+            span=f"{scale} {low}-{high} (mapped from the other scale)",
+            wanted=bounds_text(rule),
+            missing=f"{scale} score",
             evidence=f.sources,
             assumptions=[note],
         )
