@@ -25,7 +25,9 @@ VENV="${TRIALMATCH_FHIR_VENV:-$REPO/.fhir-venv}"
 DIR="${TRIALMATCH_FHIR_SERVER_DIR:-$REPO/var/fhir-server}"
 PYTHON="${PYTHON:-python3}"
 
-die() { echo "fhir-server: $*" >&2; exit 1; }
+NAME=fhir-server
+# shellcheck source=scripts/local-server.sh
+source "$REPO/scripts/local-server.sh"
 
 install_server() {
   if [ -x "$VENV/bin/sekmet" ] \
@@ -39,12 +41,6 @@ install_server() {
     exit 3
   fi
 }
-
-free_port() {
-  "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-running() { [ -f "$DIR/pid" ] && kill -0 "$(cat "$DIR/pid")" 2>/dev/null; }
 
 write_settings() {  # $1 = client id or "", $2 = alg
   local client="$1" alg="$2"
@@ -104,45 +100,19 @@ start() {
     running || { tail -n 20 "$DIR/server.log" >&2; rm -f "$DIR/pid"; die "server exited on start"; }
     sleep 0.1
   done
-  stop
+  stop_server
   die "server did not answer $base/metadata within 15 s"
 }
 
 load() {
   [ $# -gt 0 ] || die "load needs FILE..."
-  [ -f "$DIR/base_url" ] || die "not started"
-  local base auth=() status
-  base="$(cat "$DIR/base_url")"
-  if [ -f "$DIR/admin_token" ]; then
-    auth=(-H "Authorization: Bearer $(cat "$DIR/admin_token")")
-  fi
-  for file in "$@"; do
-    status="$(curl -sS -o "$DIR/load-response.json" -w '%{http_code}' -X POST "$base" \
-      -H 'Content-Type: application/fhir+json' "${auth[@]}" --data-binary "@$file")"
-    case "$status" in
-      2*) echo "loaded $file" ;;
-      *) cat "$DIR/load-response.json" >&2; echo >&2; die "loading $file: HTTP $status" ;;
-    esac
-  done
-}
-
-stop() {
-  if [ -f "$DIR/pid" ]; then
-    local pid
-    pid="$(cat "$DIR/pid")"
-    if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid"
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-    fi
-    rm -f "$DIR/pid"
-  fi
+  load_bundles "$@"
 }
 
 case "${1:-}" in
   start) shift; start "$@" ;;
   load) shift; load "$@" ;;
   url) cat "$DIR/base_url" ;;
-  stop) stop ;;
+  stop) stop_server ;;
   *) die "usage: $0 start [PORT] [--smart-client ID] [--smart-alg RS384|ES384] | load FILE... | url | stop" ;;
 esac
