@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from fhir.resources.R4B.diagnosticreport import DiagnosticReport
 
@@ -127,6 +128,15 @@ def read_text(text: str, sources: list[str], effective: date | None) -> Reading:
     def note(phrase: str) -> str:
         return f"Read from report text: '{' '.join(phrase.split())[:80]}'."
 
+    def provenance(phrase: str) -> dict[str, Any]:
+        """What every fact read here shares: its report, date, and the phrase read."""
+        return {
+            "note": note(phrase),
+            "sources": sources,
+            "effective": effective,
+            "read_from": "text",
+        }
+
     for match in _STAGE.finditer(text):
         prefix = match["prefix"].lower()
         context: StagingContext | None = (
@@ -168,10 +178,7 @@ def read_text(text: str, sources: list[str], effective: date | None) -> Reading:
             SubmucosalInvasionFact(
                 level=level,
                 depth_um=depth,
-                note=note(phrase),
-                sources=sources,
-                effective=effective,
-                read_from="text",
+                **provenance(phrase),
             )
         )
 
@@ -182,10 +189,7 @@ def read_text(text: str, sources: list[str], effective: date | None) -> Reading:
                 AnalVergeDistanceFact(
                     cm=round(cm, 4),
                     modality="mri" if _MRI.search(text) else None,
-                    note=note(match.group(0)),
-                    sources=sources,
-                    effective=effective,
-                    read_from="text",
+                    **provenance(match.group(0)),
                 )
             )
 
@@ -196,10 +200,7 @@ def read_text(text: str, sources: list[str], effective: date | None) -> Reading:
             MarginFact(
                 residual=residual,
                 involved=involved,
-                note=note(phrase),
-                sources=sources,
-                effective=effective,
-                read_from="text",
+                **provenance(phrase),
             )
         )
 
@@ -211,10 +212,7 @@ def read_text(text: str, sources: list[str], effective: date | None) -> Reading:
                 PathologyFeatureFact(
                     feature=feature,
                     present=present,
-                    note=note(phrase),
-                    sources=sources,
-                    effective=effective,
-                    read_from="text",
+                    **provenance(phrase),
                 )
             )
 
