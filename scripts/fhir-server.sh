@@ -92,26 +92,12 @@ start() {
     echo $! >pid
   )
   echo "$base" >"$DIR/base_url"
-  for _ in $(seq 1 150); do
-    if curl -fsS -o /dev/null "$base/metadata" 2>/dev/null; then
-      echo "$base"
-      return 0
-    fi
-    running || { tail -n 20 "$DIR/server.log" >&2; rm -f "$DIR/pid"; die "server exited on start"; }
-    sleep 0.1
-  done
-  stop_server
-  die "server did not answer $base/metadata within 15 s"
-}
-
-load() {
-  [ $# -gt 0 ] || die "load needs FILE..."
-  load_bundles "$@"
+  await_ready "$base"
 }
 
 case "${1:-}" in
   start) shift; start "$@" ;;
-  load) shift; load "$@" ;;
+  load) shift; load_bundles "$@" ;;
   url) cat "$DIR/base_url" ;;
   stop) stop_server ;;
   *) die "usage: $0 start [PORT] [--smart-client ID] [--smart-alg RS384|ES384] | load FILE... | url | stop" ;;

@@ -3,6 +3,8 @@
 # NAME (for messages), DIR (its scratch folder: pid, base_url) and PYTHON first.
 #   free_port             print a free TCP port on 127.0.0.1
 #   running               true while the server recorded in $DIR/pid is alive
+#   await_ready BASE      wait up to 15 s for BASE/metadata, print BASE; on failure show
+#                         the server log, stop it and exit 1
 #   load_bundles FILE...  POST each transaction Bundle to $DIR/base_url (Bearer from
 #                         $DIR/admin_token when present); stop at the first failure
 #   stop_server           stop the recorded server (TERM, then KILL after 5 s)
@@ -15,7 +17,22 @@ free_port() {
 
 running() { [ -f "$DIR/pid" ] && kill -0 "$(cat "$DIR/pid")" 2>/dev/null; }
 
+await_ready() {
+  local base="$1"
+  for _ in $(seq 1 150); do
+    if curl -fsS -o /dev/null "$base/metadata" 2>/dev/null; then
+      echo "$base"
+      return 0
+    fi
+    running || { tail -n 20 "$DIR/server.log" >&2; rm -f "$DIR/pid"; die "server exited on start"; }
+    sleep 0.1
+  done
+  stop_server
+  die "server did not answer $base/metadata within 15 s"
+}
+
 load_bundles() {
+  [ $# -gt 0 ] || die "load needs FILE..."
   [ -f "$DIR/base_url" ] || die "not started"
   local base status auth=()
   base="$(cat "$DIR/base_url")"
