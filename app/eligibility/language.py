@@ -240,8 +240,9 @@ class SubmucosalInvasionRule(Strict):
 
 
 class AnalVergeDistanceRule(Bounds):
-    """Distance (cm) of the tumor's lower edge from the anal verge. With modalities, a
-    measurement by one of them is preferred; another is used with an assumption."""
+    """Distance (cm) of the tumor's lower edge from the anal verge. With modalities, only a
+    measurement by one of them decides ("on MRI" needs an MRI measurement); one by another
+    method is shown and leaves the rule unknown."""
 
     op: Literal["anal_verge_distance"]
     modalities: list[Literal["mri", "endoscopy", "ct", "digital_rectal_exam", "other"]] = Field(
@@ -279,10 +280,15 @@ class MarginInvolvedRule(Strict):
 
 class PerformanceRule(Bounds):
     """ECOG (0-5) or Karnofsky (0-100) on the named scale; the other scale never stands in
-    here (a mapped value is a 'derived' fact made by the normalizer)."""
+    here (a mapped value is a 'derived' fact made by the normalizer). The latest score
+    decides only while it is fresh (default 28 days), and only if no newer score went
+    unread."""
 
     op: Literal["performance"]
     scale: PerformanceScale
+    within_days: int | None = Field(
+        default=None, ge=0, description="Score at most this old (default 28 days)."
+    )
 
 
 class LabRule(Bounds):
@@ -345,9 +351,11 @@ class TreatmentRule(Strict):
 
 
 class PregnantRule(Strict):
-    """The patient is pregnant. False for a male patient; otherwise unknown unless recorded."""
+    """The patient is pregnant. False for a male patient; otherwise unknown unless recorded
+    within `within_days` (default 7: a negative test must be recent)."""
 
     op: Literal["pregnant"]
+    within_days: int | None = Field(default=None, ge=0)
 
 
 class LactatingRule(Strict):
@@ -356,6 +364,7 @@ class LactatingRule(Strict):
 
     op: Literal["lactating"]
     if_unrecorded: IfUnrecorded = "unknown"
+    within_days: int | None = Field(default=None, ge=0, description="Default 28 days.")
 
 
 class BiomarkerRule(Strict):

@@ -15,7 +15,9 @@ from __future__ import annotations
 import re
 from datetime import date
 from functools import cache
+from pathlib import Path
 
+import yaml
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.procedure import Procedure
 
@@ -94,6 +96,24 @@ def treatment_by_name(
     return None
 
 
+DIAGNOSTIC_FILE = Path(__file__).parent.parent / "vocabulary" / "diagnostic_procedures.yaml"
+
+
+@cache
+def _diagnostic() -> tuple[frozenset[str], re.Pattern[str]]:
+    data = yaml.safe_load(DIAGNOSTIC_FILE.read_text(encoding="utf-8"))
+    words = re.compile(r"\b(?:" + "|".join(data["words"]) + r")\b", re.I)
+    return frozenset(str(c) for c in data["snomed"]), words
+
+
+def is_diagnostic(pairs: list[tuple[str, str]], names: str) -> bool:
+    """A procedure that examines or samples and treats nothing (biopsy, endoscopy, CT)."""
+    snomed, words = _diagnostic()
+    if any(system == codes.SNOMED and code in snomed for system, code in pairs):
+        return True
+    return bool(names.strip()) and words.search(names) is not None
+
+
 def treatment_kind(
     procedure: Procedure,
 ) -> tuple[TreatmentCategory, LocalExcisionTechnique | None, bool] | None:
@@ -135,6 +155,8 @@ def read_procedure(procedure: Procedure) -> Reading:
                 "The procedure's body site is not in trialmatch's vocabulary; region unknown.",
                 source,
             )
+    if region is None and not procedure.bodySite and technique in TRANSANAL:
+        region = "rectum"  # a transanal excision is of the rectum by definition
     start, latest = _performed(procedure)
     status = procedure.status if procedure.status in _STATUSES else "unknown"
     if status != "completed":
@@ -160,6 +182,9 @@ def read_procedure(procedure: Procedure) -> Reading:
     )
     return reading
 
+
+# Local excision techniques that reach the tumor through the anus: they name the rectum.
+TRANSANAL: frozenset[str] = frozenset({"TEM", "TAMIS", "TSPM"})
 
 _STATUSES: dict[str | None, ProcedureStatus] = {
     "completed": "completed",

@@ -359,6 +359,16 @@ class TreatmentFact(Fact):
     codes: list[str] = Field(default_factory=list)
 
 
+class UnreadableFact(Fact):
+    """A result the normalizer found but could not read (an unknown unit, an ECOG of -1, a
+    malformed value). It keeps its date so that an older readable result never silently
+    stands in for it."""
+
+    kind: Literal["unreadable"] = "unreadable"
+    family: Literal["lab", "performance"]
+    key: str = Field(description="The analyte or scale, e.g. 'hemoglobin', 'ecog'.")
+
+
 class UnclassifiedFact(Fact):
     """A Condition or Procedure of the record that the vocabulary cannot place.
 
@@ -395,7 +405,8 @@ AnyFact = Annotated[
     | BiomarkerFact
     | ConditionFact
     | TreatmentFact
-    | UnclassifiedFact,
+    | UnclassifiedFact
+    | UnreadableFact,
     Field(discriminator="kind"),
 ]
 

@@ -49,7 +49,15 @@ from app.facts import (
     tumor,
     unclassified,
 )
-from app.facts.model import Analyte, AnyFact, PatientFacts, PerformanceFact, StagingContext
+from app.facts.model import (
+    Analyte,
+    AnyFact,
+    LabFact,
+    PatientFacts,
+    PerformanceFact,
+    StagingContext,
+    UnreadableFact,
+)
 from app.facts.reading import Reading, raw_codings, raw_effective_date, reference
 from app.facts.validation import validate
 from app.fhir.record import FhirJson, PatientRecord
@@ -105,6 +113,7 @@ def normalize(record: PatientRecord, as_of: date) -> PatientFacts:
             "trialmatch reads: counted as none of them.",
             None,
         )
+    diagnostic = 0
     for raw in record.of_type("Procedure"):
         if not _is_real(raw):
             continue
@@ -118,8 +127,17 @@ def normalize(record: PatientRecord, as_of: date) -> PatientFacts:
                 _unclassified(reading, raw, "Procedure")
             else:
                 _guarded(reading, procedure, history.read_procedure, procedure)
+        elif history.is_diagnostic(raw_codings(raw.get("code")), _names(raw.get("code"))):
+            diagnostic += 1
         else:
             _unclassified(reading, raw, "Procedure")
+    if diagnostic:
+        reading.warn(
+            "procedure.diagnostic",
+            f"{diagnostic} diagnostic Procedure(s) (biopsy, endoscopy, imaging) read as no "
+            "treatment.",
+            None,
+        )
     for raw in record.of_type("DiagnosticReport"):
         if _report_has_text(raw) and _is_real(raw):
             report = validate(DiagnosticReport, raw, reading)
@@ -191,17 +209,23 @@ def _read_observations(
             loinc = next(c for s, c in pairs if s == codes.LOINC and c in codes.LAB_CODES)
             lab_raws[codes.LAB_CODES[loinc]].append(raw)
         else:
+            before = len(reading.facts)
             observation = validate(Observation, raw, reading)
             if observation is not None:
                 _guarded(reading, observation, _OBSERVATION_READERS[concept], observation)
+            if concept == "performance" and not any(
+                isinstance(f, PerformanceFact) for f in reading.facts[before:]
+            ):
+                scale = "ecog" if any(p in codes.ECOG_CODES for p in pairs) else "karnofsky"
+                _unreadable(reading, raw, "performance", scale)
     if ignored:
         reading.warn(
             "observation.not_read",
             f"{ignored} Observation(s) with codes trialmatch does not read were ignored.",
             None,
         )
-    for results in lab_raws.values():
-        _read_labs(results, as_of, sex, reading)
+    for analyte, results in lab_raws.items():
+        _read_labs(analyte, results, as_of, sex, reading)
 
 
 def _guarded(reading: Reading, resource: Any, reader: Callable[..., Reading], *args: Any) -> None:
@@ -216,7 +240,9 @@ def _guarded(reading: Reading, resource: Any, reader: Callable[..., Reading], *a
         reading.warn("resource.unreadable", "The resource could not be read; skipped.", source)
 
 
-def _read_labs(raws: list[FhirJson], as_of: date, sex: str | None, reading: Reading) -> None:
+def _read_labs(
+    analyte: Analyte, raws: list[FhirJson], as_of: date, sex: str | None, reading: Reading
+) -> None:
     dated = sorted(
         ((raw_effective_date(raw), raw) for raw in raws),
         key=lambda pair: pair[0] or date.min,
@@ -224,22 +250,33 @@ def _read_labs(raws: list[FhirJson], as_of: date, sex: str | None, reading: Read
     )
     validated = 0
     for effective, raw in dated:
-        result: labs.LabResult | None
+        before = len(reading.facts)
+        result: labs.LabResult | None = None
         if validated < LAB_VALIDATED_PER_ANALYTE and (effective is None or effective <= as_of):
             validated += 1
             observation = validate(Observation, raw, reading)
-            if observation is None:
-                continue
-            result = labs.LabResult.from_model(observation)
+            if observation is not None:
+                result = labs.LabResult.from_model(observation)
         else:
             result = labs.LabResult.from_json(raw)
             if result is None:
                 reading.warn(
                     "lab.unreadable", "An older lab result is malformed; skipped.", reference(raw)
                 )
-                continue
         if result is not None:
             _guarded(reading, raw, labs.to_facts, result, sex)
+        if not any(isinstance(f, LabFact) for f in reading.facts[before:]):
+            _unreadable(reading, raw, "lab", analyte)
+
+
+def _unreadable(
+    reading: Reading, raw: FhirJson, family: Literal["lab", "performance"], key: str
+) -> None:
+    """Keep the date of a result that could not be read: it must not yield to an older one."""
+    when = raw_effective_date(raw)
+    reading.facts.append(
+        UnreadableFact(family=family, key=key, sources=[reference(raw)], effective=when)
+    )
 
 
 def _staging_contexts(raws: list[FhirJson]) -> dict[str, StagingContext]:

@@ -24,6 +24,10 @@ from app.facts.model import (
     SubmucosalInvasionFact,
     TreatmentFact,
     TumorSizeFact,
+    UnreadableFact,
+)
+from tests.eligibility.factories import (
+    RECENT as RECENT_RESULT,
 )
 from tests.eligibility.factories import (
     age,
@@ -78,12 +82,19 @@ def test_pregnancy_male_false_female_unknown_unless_recorded() -> None:
     rule = {"op": "pregnant"}
     assert ev(rule, sex("male")).truth is F
     assert ev(rule, sex("female")).truth is U
-    assert (
-        ev(rule, sex("female"), PregnancyFact(pregnant=True, sources=["Observation/p"])).truth is T
-    )
-    negative = ev(rule, sex("female"), PregnancyFact(pregnant=False, sources=["Observation/p"]))
+    test = PregnancyFact(pregnant=True, sources=["Observation/p"], effective=RECENT_RESULT)
+    assert ev(rule, sex("female"), test).truth is T
+    negative = ev(rule, sex("female"), test.model_copy(update={"pregnant": False}))
     assert negative.truth is F
     assert negative.evidence == ("Observation/p",)
+    # A negative test of a month ago says nothing of today (default window 7 days).
+    old = ev(
+        rule,
+        sex("female"),
+        test.model_copy(update={"pregnant": False, "effective": date(2026, 10, 20)}),
+    )
+    assert old.truth is U and old.missing == ("a current pregnancy test",)
+    assert ev(rule, sex("female"), test.model_copy(update={"effective": None})).truth is U
 
 
 def test_lactation_unrecorded_unknown_or_counted_as_not() -> None:
@@ -91,7 +102,11 @@ def test_lactation_unrecorded_unknown_or_counted_as_not() -> None:
     counted = ev({"op": "lactating", "if_unrecorded": "false"}, sex("female"))
     assert counted.truth is F
     assert counted.assumptions
-    assert ev({"op": "lactating"}, LactationFact(lactating=True)).truth is T
+    assert (
+        ev({"op": "lactating"}, LactationFact(lactating=True, effective=RECENT_RESULT)).truth is T
+    )
+    old = LactationFact(lactating=False, effective=date(2026, 6, 1))
+    assert ev({"op": "lactating"}, old).truth is U
 
 
 # --- the cancer ------------------------------------------------------------------------
@@ -363,9 +378,10 @@ def test_anal_verge_distance_le_and_modality() -> None:
     mri = AnalVergeDistanceFact(cm=10, modality="mri", sources=["Observation/mri"])
     assert ev(rule, mri).truth is T
     assert ev(rule, mri.model_copy(update={"cm": 10.5})).truth is F
-    endoscopy = ev(rule, AnalVergeDistanceFact(cm=6, modality="endoscopy"))
-    assert endoscopy.truth is T
-    assert endoscopy.assumptions == ("measured by endoscopy, not mri",)
+    # "On MRI" needs an MRI measurement: an endoscopic one is shown but decides nothing.
+    endoscopy = ev(rule, AnalVergeDistanceFact(cm=6, modality="endoscopy", sources=["Obs/e"]))
+    assert endoscopy.truth is U
+    assert "endoscopy" in endoscopy.reason and endoscopy.evidence == ("Obs/e",)
     assert ev(rule).truth is U
 
 
@@ -404,8 +420,11 @@ def test_performance_thresholds_and_no_cross_scale() -> None:
     assert ev({"op": "performance", "scale": "ecog", "gt": 2}, ecog(2)).truth is F
     kps = {"op": "performance", "scale": "karnofsky", "lt": 70}
     assert ev(kps, ecog(3)).truth is U
-    assert ev(kps, PerformanceFact(scale="karnofsky", value=60)).truth is T
-    derived = ev(kps, PerformanceFact(scale="karnofsky", value=80, read_from="derived"))
+    assert ev(kps, PerformanceFact(scale="karnofsky", value=60, effective=RECENT_RESULT)).truth is T
+    derived = ev(
+        kps,
+        PerformanceFact(scale="karnofsky", value=80, read_from="derived", effective=RECENT_RESULT),
+    )
     assert derived.truth is F
     assert derived.assumptions
 
@@ -415,7 +434,12 @@ def test_a_derived_score_decides_only_when_its_whole_crosswalk_range_does() -> N
 
     def derived_kps(low: int, high: int) -> PerformanceFact:
         return PerformanceFact(
-            scale="karnofsky", value=low, range_low=low, range_high=high, read_from="derived"
+            scale="karnofsky",
+            value=low,
+            range_low=low,
+            range_high=high,
+            read_from="derived",
+            effective=RECENT_RESULT,
         )
 
     straddling = ev(kps_below_70, derived_kps(50, 70))  # from ECOG 2
@@ -424,7 +448,12 @@ def test_a_derived_score_decides_only_when_its_whole_crosswalk_range_does() -> N
     assert ev(kps_below_70, derived_kps(70, 90)).truth is F  # from ECOG 1
     assert ev(kps_below_70, derived_kps(30, 50)).truth is T  # from ECOG 3
     # A recorded score is never treated as a range.
-    assert ev(kps_below_70, PerformanceFact(scale="karnofsky", value=60)).truth is T
+    assert (
+        ev(
+            kps_below_70, PerformanceFact(scale="karnofsky", value=60, effective=RECENT_RESULT)
+        ).truth
+        is T
+    )
 
 
 # --- labs ------------------------------------------------------------------------------
@@ -469,21 +498,41 @@ def test_lab_within_days() -> None:
     stale = lab("hemoglobin", 120, "g/L", effective=date(2026, 10, 1))
     assert ev(rule, fresh).truth is T
     assert ev(rule, stale).truth is U
-    assert ev(rule, lab("hemoglobin", 120, "g/L")).truth is U
+    assert ev(rule, lab("hemoglobin", 120, "g/L", effective=None)).truth is U
 
 
-def test_an_old_result_without_a_window_decides_but_says_how_old() -> None:
+def test_a_result_older_than_its_freshness_window_is_unknown_and_shown() -> None:
     rule = {"op": "lab", "analyte": "hemoglobin", "unit": "g/L", "gte": 100}
     old = ev(rule, lab("hemoglobin", 120, "g/L", effective=date(2026, 9, 1)))
-    assert old.truth is T
-    assert "2026-09-01" in old.reason
-    assert old.assumptions == (
-        "the latest hemoglobin result is 82 days old; the criterion sets no time window",
-    )
+    assert old.truth is U
+    assert "2026-09-01" in old.reason and old.evidence == ("Observation/hemoglobin",)
+    assert old.missing == ("a current hemoglobin result",)
     recent = ev(rule, lab("hemoglobin", 120, "g/L", effective=date(2026, 11, 1)))
-    assert recent.truth is T and recent.assumptions == ()
-    undated = ev(rule, lab("hemoglobin", 120, "g/L"))
-    assert undated.assumptions == ("the latest hemoglobin result is undated",)
+    assert recent.truth is T and "2026-11-01" in recent.reason
+    assert ev(rule, lab("hemoglobin", 120, "g/L", effective=None)).truth is U  # undated
+    # A criterion's own window overrides the default.
+    wide = {**rule, "within_days": 120}
+    assert ev(wide, lab("hemoglobin", 120, "g/L", effective=date(2026, 9, 1))).truth is T
+
+
+def test_a_newer_result_that_could_not_be_read_never_yields_to_an_older_one() -> None:
+    rule = {"op": "lab", "analyte": "hemoglobin", "unit": "g/L", "gte": 100}
+    older = lab("hemoglobin", 130, "g/L", effective=date(2026, 11, 10))
+    unread = UnreadableFact(
+        family="lab", key="hemoglobin", effective=date(2026, 11, 20), sources=["Observation/x"]
+    )
+    found = ev(rule, older, unread)
+    assert found.truth is U
+    assert found.evidence == ("Observation/x", "Observation/hemoglobin")
+    # An unreadable result older than the readable one changes nothing.
+    stale_unread = unread.model_copy(update={"effective": date(2026, 11, 1)})
+    assert ev(rule, older, stale_unread).truth is T
+    # The same holds for performance status.
+    ecog_rule = {"op": "performance", "scale": "ecog", "lte": 1}
+    bad_ecog = UnreadableFact(
+        family="performance", key="ecog", effective=date(2026, 11, 20), sources=["Observation/e"]
+    )
+    assert ev(ecog_rule, ecog(0), bad_ecog).truth is U
 
 
 def test_lab_uln_multiple() -> None:

@@ -13,6 +13,7 @@ import yaml
 from app.eligibility.labels import CONTEXT_PREFIX, label_list
 from app.eligibility.language import MetastasisRule, StageRule
 from app.eligibility.logic import Finding
+from app.eligibility.operators.freshness import max_days, too_old
 from app.eligibility.operators.registry import Evaluator, operator
 from app.eligibility.operators.timing import FOR_CANCER_DAYS_BEFORE, current, when_text
 from app.eligibility.view import PatientView
@@ -36,10 +37,6 @@ def stage_matches(value: str, allowed: Sequence[str], category: str) -> bool | N
     return any(
         value.startswith(a) and subdivision.match(value[len(a) :]) is not None for a in allowed
     )
-
-
-# The latest stage decides a criterion only while it is this fresh (overridable per rule).
-STAGE_MAX_DAYS = 120
 
 
 def _bare(value: str) -> str:
@@ -89,7 +86,7 @@ def _stage(rule: StageRule) -> Evaluator:
         if rule.category == "group"
         else f"{rule.context} {rule.category}"
     )
-    max_days = STAGE_MAX_DAYS if rule.within_days is None else rule.within_days
+    days = max_days("stage", rule.within_days)
 
     def show(f: StageFact) -> str:
         value = f.value if rule.category == "group" else f"{prefix}{_bare(f.value)}"
@@ -129,11 +126,9 @@ def _stage(rule: StageRule) -> Evaluator:
                 f"work-up records disagree ({', '.join(others)} earlier): its conclusion stands"
             )
         shown = show(fact)
-        if rule.when == "latest" and (
-            fact.effective is None or (facts.as_of - fact.effective).days > max_days
-        ):
+        if rule.when == "latest" and too_old(fact.effective, facts.as_of, days):
             return Finding.unknown(
-                f"the latest {name} is {shown}: older than {max_days} days",
+                f"the latest {name} is {shown}: older than {days} days",
                 missing=[f"a current {name} stage"],
                 evidence=fact.sources,
                 assumptions=assumptions,
@@ -193,7 +188,7 @@ def _group_listed(value: str, groups: Sequence[str]) -> bool:
 @operator(MetastasisRule)
 def _metastasis(rule: MetastasisRule) -> Evaluator:
     where = f" to the {label_list(list(rule.sites))}" if rule.sites else ""
-    max_days = STAGE_MAX_DAYS if rule.within_days is None else rule.within_days
+    days = max_days("metastasis", rule.within_days)
 
     def staged(f: StageFact) -> str:
         return (
@@ -258,11 +253,7 @@ def _metastasis(rule: MetastasisRule) -> Evaluator:
             *(s for s, said in m_of if said == "M0"),
         ]
         # Absence of metastasis is a finding of a recent assessment, not of an old one.
-        fresh = [
-            f
-            for f in negatives
-            if f.effective is not None and (facts.as_of - f.effective).days <= max_days
-        ]
+        fresh = [f for f in negatives if not too_old(f.effective, facts.as_of, days)]
         if fresh:
             return Finding.false(
                 "no distant metastasis (recorded absent or staged M0: "
@@ -277,7 +268,7 @@ def _metastasis(rule: MetastasisRule) -> Evaluator:
             newest = max((f.effective for f in negatives if f.effective), default=None)
             return Finding.unknown(
                 f"the latest assessment without distant metastasis ({newest or 'undated'}) "
-                f"is older than {max_days} days",
+                f"is older than {days} days",
                 missing=["a current M stage or metastasis assessment"],
                 evidence=[x for f in negatives for x in f.sources],
             )
