@@ -340,9 +340,7 @@ class Chart:
             res["bodySite"] = [{"coding": [body_site]}]
         return self.add(res)
 
-    def report(
-        self, code: dict[str, str], when: str, text: str, *, category: str = "SP"
-    ) -> str:
+    def report(self, code: dict[str, str], when: str, text: str, *, category: str = "SP") -> str:
         return self.add(
             {
                 "resourceType": "DiagnosticReport",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from tests.factories import SNOMED
 from tests.scenarios.charts import (
     ADENO,
     BIOPSY_REPORT,
@@ -21,12 +22,13 @@ from tests.scenarios.charts import (
     Chart,
     coding,
 )
-from tests.factories import SNOMED
 
 AS_OF = date(2026, 11, 23)
 
 # SNOMED 314610005: transanal excision of neoplasm of rectal submucosa (examples/build.py).
-TRANSANAL_EXCISION = coding(SNOMED, "314610005", "Transanal excision of neoplasm of rectal submucosa")
+TRANSANAL_EXCISION = coding(
+    SNOMED, "314610005", "Transanal excision of neoplasm of rectal submucosa"
+)
 
 
 def rectal_after_tem(pid: str = "rectal-after-tem") -> Chart:
