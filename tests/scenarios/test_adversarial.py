@@ -20,9 +20,7 @@ from tests.scenarios.rules import (
     DONE,
     FRESH,
     INITIAL,
-    LIVING,
     PARTIAL,
-    PROOF,
     STAGE_GROUPS,
     TRIGGERED,
     UNMAPPED,
@@ -107,7 +105,6 @@ def test_an_active_second_cancer_excludes_from_the_rectal_trial() -> None:
     assert found.status == "ineligible"
 
 
-@pytest.mark.xfail(strict=True, reason=TRIGGERED)
 def test_an_active_second_cancer_is_a_triggered_review_for_the_esophageal_trial() -> None:
     chart = p.esophageal_cn3()
     chart.condition(
@@ -121,7 +118,6 @@ def test_an_active_second_cancer_is_a_triggered_review_for_the_esophageal_trial(
     assert found.status == "possibly_eligible"
 
 
-@pytest.mark.xfail(strict=True, reason=TRIGGERED)
 def test_hepatitis_b_is_a_triggered_review() -> None:
     chart = p.esophageal_cn3()
     chart.condition(
@@ -411,7 +407,6 @@ def test_on_mri_needs_an_mri_measurement() -> None:
 
 
 # --- Proof belongs to its cancer ---------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason=PROOF)
 def test_a_pathology_report_of_another_site_and_date_does_not_prove_the_rectal_cancer() -> None:
     chart = p.rectal_early_low().drop(lambda r: r["code"].get("coding") != [BIOPSY_REPORT])
     chart.report(
@@ -423,7 +418,6 @@ def test_a_pathology_report_of_another_site_and_date_does_not_prove_the_rectal_c
 
 
 # --- The living only -----------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason=LIVING)
 @pytest.mark.parametrize(
     "deceased",
     [{"deceasedBoolean": True}, {"deceasedDateTime": "2026-11-10"}],

@@ -12,7 +12,7 @@ import pytest
 from tests.factories import ICD10
 from tests.scenarios import patients as p
 from tests.scenarios.charts import MRI_PELVIS, PATHOLOGY_REPORT, SIGMOID_COLON, Chart, coding
-from tests.scenarios.rules import ABSENCE, SEEDS, TRIGGERED
+from tests.scenarios.rules import ABSENCE, SEEDS
 from tests.scenarios.scenario import Scenario, check, params
 
 TRIAL = "NCT06043999"
@@ -419,7 +419,6 @@ SCENARIOS = [
         "unknown",
         "review",
         "possibly_eligible",
-        TRIGGERED,
     ),
     Scenario(
         "rectal_unclassified_text_condition",

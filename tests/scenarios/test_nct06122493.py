@@ -14,7 +14,7 @@ import pytest
 from tests.factories import ICD10
 from tests.scenarios import patients as p
 from tests.scenarios.charts import BIOPSY_REPORT, Chart, coding
-from tests.scenarios.rules import ABSENCE, EXCEPTIONS, TRIGGERED
+from tests.scenarios.rules import ABSENCE, EXCEPTIONS
 from tests.scenarios.scenario import Scenario, check, params
 
 TRIAL = "NCT06122493"
@@ -210,7 +210,6 @@ SCENARIOS = [
         "unknown",
         "review",
         "possibly_eligible",
-        TRIGGERED,
     ),
     Scenario(
         "esophageal_unclassified_text_condition_comorbidity",
@@ -338,7 +337,6 @@ SCENARIOS = [
         "unknown",
         "review",
         "possibly_eligible",
-        TRIGGERED,
     ),
     Scenario(
         "esophageal_unclassified_text_condition_malignancy",
@@ -460,7 +458,6 @@ SCENARIOS = [
         "unknown",
         "review",
         "possibly_eligible",
-        TRIGGERED,
     ),
     Scenario(
         "esophageal_unclassified_text_condition_hepatitis_b",
@@ -550,7 +547,6 @@ SCENARIOS = [
         "unknown",
         "review",
         "possibly_eligible",
-        TRIGGERED,
     ),
     Scenario(
         "esophageal_unclassified_text_condition_respiratory",
