@@ -94,7 +94,10 @@ def normalize(record: PatientRecord, as_of: date) -> PatientFacts:
         if not _is_real(raw):
             continue
         if not raw_codings(raw.get("code")):
-            reading.warn("resource.no_code", "The resource has no readable code.", reference(raw))
+            if not _names(raw.get("code")).strip():  # text only is unclassified, not codeless
+                reading.warn(
+                    "resource.no_code", "The resource has no readable code.", reference(raw)
+                )
             _unclassified(reading, raw, "Condition")
         elif _condition_relevant(raw):
             condition = validate(Condition, raw, reading)
