@@ -6,3 +6,6 @@ ABSENT_DIAGNOSIS = "no recorded diagnosis counts as absent"
 
 
 ABSENT_TREATMENT = "no recorded treatment counts as none"
+
+
+ABSENT_MEDICATION = "no recorded medication counts as none"
