@@ -17,7 +17,7 @@ Example::
     >>> evaluate = compile_rule(MedicationRule(op="medication", classes=["chemotherapy"],
     ...                                        ended_at_least_days_ago=28))
     >>> evaluate(PatientView(facts)).reason   # oxaliplatin given 20 days ago
-    'oxaliplatin (platinum compound) ended 2026-11-02, within 28 days'
+    'oxaliplatin (platinum compound) ended 2026-11-02, less than 28 days ago'
 """
 
 from __future__ import annotations
@@ -65,9 +65,11 @@ def _medication(rule: MedicationRule) -> Evaluator:
     wanted: frozenset[DrugClass] = frozenset(rule.classes)
     what = label_list(list(rule.classes), labels)
     days = rule.within_days or rule.ended_at_least_days_ago
-    window = f" within {days} days" if days else ""
+    window = f", within {days} days" if days else ""
+    if rule.ended_at_least_days_ago:
+        window = f", less than {days} days ago"
     if rule.within_months:
-        window = f" within {rule.within_months} months"
+        window = f", within {rule.within_months} months"
     # A class is coarse for this rule when it is a strict ancestor of a wanted class.
     coarse = {a for w in wanted for a in vocab.lineage(w)[1:]}
 
@@ -88,7 +90,7 @@ def _medication(rule: MedicationRule) -> Evaluator:
         if fact.ended is not None:
             shown = _shown(fact.ended, fact.ended_precision)
             if fact.ended >= cutoff:
-                return Finding.true(f"{name} ended {shown},{window}", evidence=ev)
+                return Finding.true(f"{name} ended {shown}{window}", evidence=ev)
             if last_day(fact.ended, fact.ended_precision) < cutoff:
                 return Finding.false(f"{name} ended {shown}, before {cutoff}", evidence=ev)
             return Finding.unknown(
@@ -98,7 +100,7 @@ def _medication(rule: MedicationRule) -> Evaluator:
             )
         if fact.started is not None and fact.started >= cutoff:
             shown = _shown(fact.started, fact.started_precision)
-            return Finding.true(f"{name} started {shown},{window}", evidence=ev)
+            return Finding.true(f"{name} started {shown}{window}", evidence=ev)
         return Finding.unknown(
             f"{name} recorded without an end date", missing=[f"end date of {name}"], evidence=ev
         )
@@ -125,14 +127,17 @@ def _medication(rule: MedicationRule) -> Evaluator:
 
     def within(facts: PatientView) -> Finding:
         cutoff = None
-        if days:
-            cutoff = facts.as_of - timedelta(days=days)
+        if rule.ended_at_least_days_ago:
+            # "At least 28 days since": ended 28 days ago is enough, 27 is not.
+            cutoff = facts.as_of - timedelta(days=rule.ended_at_least_days_ago - 1)
+        elif rule.within_days:
+            cutoff = facts.as_of - timedelta(days=rule.within_days)
         elif rule.within_months:
             cutoff = months_before(facts.as_of, rule.within_months)
         found = [f for fact in current(facts, MedicationFact) if (f := one(fact, cutoff))]
         if not found or all(f.truth is Truth.FALSE for f in found):
             parts = [f.reason for f in found]
-            reason = "; ".join(parts) if parts else f"no record of {what}{window}"
+            reason = "; ".join(parts) if parts else f"no record of {what}{window.lstrip(',')}"
             evidence = [e for f in found for e in f.evidence]
             return Finding.false(reason, evidence=evidence, assumptions=[ABSENT_MEDICATION])
         return any_of(found)
