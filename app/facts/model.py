@@ -329,19 +329,50 @@ class ConditionFact(Fact):
     category: ConditionCategory
     display: str | None = None
     onset: date | None = None
+    onset_latest: date | None = Field(
+        default=None,
+        description="For an onset recorded to the month or year: its last possible day.",
+    )
     abatement: date | None = None
     clinical_status: ConditionStatus | None = None
     codes: list[str] = Field(default_factory=list)
 
 
+ProcedureStatus = Literal["completed", "in-progress", "on-hold", "stopped", "unknown"]
+
+
 class TreatmentFact(Fact):
-    """A prior procedure or treatment (Procedure, or report text)."""
+    """A prior procedure or treatment (Procedure, or report text).
+
+    Only a ``completed`` one is history; one in progress, on hold, stopped or of unknown
+    status is kept (it may have been partly given) and decides nothing by itself."""
 
     kind: Literal["treatment"] = "treatment"
     category: TreatmentCategory
     technique: LocalExcisionTechnique | None = None
     body_region: BodyRegion | None = None
-    performed: date | None = None
+    performed: date | None = Field(default=None, description="When it started (or was done).")
+    performed_latest: date | None = Field(
+        default=None,
+        description="The last day it may have been done or ended: performedPeriod.end, or "
+        "the end of a date recorded to the month or year.",
+    )
+    status: ProcedureStatus = "completed"
+    codes: list[str] = Field(default_factory=list)
+
+
+class UnclassifiedFact(Fact):
+    """A Condition or Procedure of the record that the vocabulary cannot place.
+
+    It is what keeps "no record of X counts as absent" honest: while one is on record, a
+    criterion that rests on the absence of X goes to a person, naming it."""
+
+    kind: Literal["unclassified"] = "unclassified"
+    resource_type: Literal["Condition", "Procedure"]
+    display: str | None = Field(default=None, description="The record's own name for it.")
+    clinical_status: ConditionStatus | None = None
+    onset: date | None = None
+    onset_latest: date | None = None
     codes: list[str] = Field(default_factory=list)
 
 
@@ -396,6 +427,7 @@ AnyFact = Annotated[
     | BiomarkerFact
     | ConditionFact
     | TreatmentFact
+    | UnclassifiedFact
     | MedicationFact,
     Field(discriminator="kind"),
 ]

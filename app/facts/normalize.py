@@ -27,7 +27,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.diagnosticreport import DiagnosticReport
@@ -49,6 +49,7 @@ from app.facts import (
     report_text,
     staging,
     tumor,
+    unclassified,
 )
 from app.facts.model import Analyte, AnyFact, PatientFacts, PerformanceFact, StagingContext
 from app.facts.reading import Reading, raw_codings, raw_effective_date, reference
@@ -82,18 +83,45 @@ def normalize(record: PatientRecord, as_of: date) -> PatientFacts:
 
     _read_observations(record.of_type("Observation"), as_of, sex, reading)
     assessed = _staging_contexts(record.of_type("Observation"))
+    outside_categories = 0
     for raw in record.of_type("Condition"):
+        if not _is_real(raw):
+            continue
         if not raw_codings(raw.get("code")):
             reading.warn("resource.no_code", "The resource has no readable code.", reference(raw))
-        elif _condition_relevant(raw) and _is_real(raw):
+            _unclassified(reading, raw, "Condition")
+        elif _condition_relevant(raw):
             condition = validate(Condition, raw, reading)
-            if condition is not None:
-                _guarded(reading, condition, _read_condition, condition, assessed)
+            if condition is None:
+                _unclassified(reading, raw, "Condition")
+            else:
+                _guarded(reading, condition, _read_condition, condition, raw, assessed)
+        elif _icd10_coded(raw):
+            outside_categories += 1
+        else:
+            _unclassified(reading, raw, "Condition")
+    if outside_categories:
+        reading.warn(
+            "condition.outside_categories",
+            f"{outside_categories} Condition(s) coded in ICD-10 outside every category "
+            "trialmatch reads: counted as none of them.",
+            None,
+        )
     for raw in record.of_type("Procedure"):
-        if _procedure_relevant(raw) and _is_real(raw):
+        if not _is_real(raw):
+            continue
+        if raw.get("status") == "preparation":
+            reading.warn(
+                "procedure.not_done", "A planned procedure is not history; ignored.", reference(raw)
+            )
+        elif _procedure_relevant(raw):
             procedure = validate(Procedure, raw, reading)
-            if procedure is not None:
+            if procedure is None:
+                _unclassified(reading, raw, "Procedure")
+            else:
                 _guarded(reading, procedure, history.read_procedure, procedure)
+        else:
+            _unclassified(reading, raw, "Procedure")
     catalog = medications.Catalog(record.of_type("Medication"), reading)
     for kind, model in medications.MODELS.items():
         for raw in record.of_type(kind):
@@ -116,6 +144,23 @@ def normalize(record: PatientRecord, as_of: date) -> PatientFacts:
         facts=_distinct(confirmation.confirm_primaries(reading.facts)),
         warnings=reading.warnings,
     )
+
+
+def _unclassified(
+    reading: Reading, raw: FhirJson, resource_type: Literal["Condition", "Procedure"]
+) -> None:
+    """Keep a resource the vocabulary cannot place, so absence-based criteria ask a person."""
+    reading.facts.append(unclassified.read_raw(raw, resource_type))
+    reading.warn(
+        f"{resource_type.lower()}.unclassified",
+        f"The {resource_type} could not be placed in trialmatch's vocabulary: criteria that "
+        "rest on the absence of a diagnosis or treatment go to a person.",
+        reference(raw),
+    )
+
+
+def _icd10_coded(raw: FhirJson) -> bool:
+    return any(system in codes.ICD10_SYSTEMS for system, _ in raw_codings(raw.get("code")))
 
 
 def _read_confirmation(report: DiagnosticReport) -> Reading:
@@ -217,7 +262,9 @@ def _staging_contexts(raws: list[FhirJson]) -> dict[str, StagingContext]:
     return found
 
 
-def _read_condition(condition: Condition, assessed: dict[str, StagingContext]) -> Reading:
+def _read_condition(
+    condition: Condition, raw: FhirJson, assessed: dict[str, StagingContext]
+) -> Reading:
     reading = Reading()
     site = cancer.metastasis_site(condition)
     if site is not None:
@@ -235,6 +282,8 @@ def _read_condition(condition: Condition, assessed: dict[str, StagingContext]) -
     category = history.condition_category(condition)
     if category is not None:
         reading.extend(history.read_condition(condition, category))
+    elif not _icd10_coded(raw):
+        _unclassified(reading, raw, "Condition")
     return reading
 
 
@@ -282,8 +331,7 @@ def _procedure_relevant(raw: FhirJson) -> bool:
     concept: Any = raw.get("code")
     if any(s == codes.SNOMED and c in codes.SNOMED_TREATMENTS for s, c in raw_codings(concept)):
         return True
-    names = _names(concept)
-    return any(word in names for word, _, _ in codes.TREATMENT_WORDS)
+    return history.treatment_by_name(_names(concept)) is not None
 
 
 def _names(concept: Any) -> str:

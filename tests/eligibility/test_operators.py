@@ -201,27 +201,78 @@ def test_stage_matches_subdivisions_only(
     assert stage_matches(value, allowed, category) is expected
 
 
+RECENT = date(2026, 11, 1)
+
+
 def test_stage_context_never_stands_in() -> None:
     rule = {"op": "stage", "context": "clinical", "category": "T", "one_of": ["T1", "T2"]}
-    assert ev(rule, stage("pathological", "T", "T1")).truth is U
-    assert ev(rule, stage("clinical", "T", "T2")).truth is T
-    assert ev(rule, stage("clinical", "T", "TX")).truth is U
+    assert ev(rule, stage("pathological", "T", "T1", RECENT)).truth is U
+    assert ev(rule, stage("clinical", "T", "T2", RECENT)).truth is T
+    assert ev(rule, stage("clinical", "T", "TX", RECENT)).truth is U
+
+
+def test_the_latest_stage_decides_only_while_fresh() -> None:
+    rule = {"op": "stage", "context": "clinical", "category": "T", "one_of": ["T2"]}
+    old = ev(rule, stage("clinical", "T", "T2", date(2026, 3, 1)))
+    assert old.truth is U and old.missing == ("a current clinical T stage",)
+    assert ev(rule, stage("clinical", "T", "T2")).truth is U  # undated: age unknown
+    assert (
+        ev({**rule, "within_days": 365}, stage("clinical", "T", "T2", date(2026, 3, 1))).truth is T
+    )
+
+
+def test_same_day_sources_that_disagree_are_unknown_with_both_shown() -> None:
+    rule = {"op": "stage", "context": "clinical", "category": "N", "one_of": ["N0"]}
+    a = stage("clinical", "N", "N0", RECENT)
+    b = stage("clinical", "N", "N2", RECENT)
+    found = ev(rule, a, b)
+    assert found.truth is U
+    assert "cN0" in found.reason and "cN2" in found.reason
+    assert set(found.evidence) == {a.sources[0], b.sources[0]}
+    # The same value twice is no conflict.
+    assert ev(rule, a, stage("clinical", "N", "cN0", RECENT)).truth is T
+
+
+def test_unrecorded_stage_counts_as_not_only_when_the_rule_says_so() -> None:
+    rule = {"op": "stage", "context": "pathological", "category": "N", "one_of": ["N1", "N2"]}
+    assert ev(rule).truth is U
+    found = ev({**rule, "if_unrecorded": "false"})
+    assert found.truth is F and found.assumptions
+    assert (
+        ev({**rule, "if_unrecorded": "false"}, stage("pathological", "N", "NX", RECENT)).truth is F
+    )
+    assert (
+        ev({**rule, "if_unrecorded": "false"}, stage("pathological", "N", "N1a", RECENT)).truth is T
+    )
 
 
 def test_stage_group_i() -> None:
     rule = {"op": "stage", "context": "clinical", "category": "group", "one_of": ["I"]}
-    assert ev(rule, stage("clinical", "group", "I")).truth is T
-    assert ev(rule, stage("clinical", "group", "IIA")).truth is F
+    assert ev(rule, stage("clinical", "group", "I", RECENT)).truth is T
+    assert ev(rule, stage("clinical", "group", "IIA", RECENT)).truth is F
 
 
-def test_stage_at_initial_diagnosis_takes_the_earliest() -> None:
-    facts = (
-        stage("clinical", "N", "N1", date(2026, 1, 5)),
-        stage("clinical", "N", "N0", date(2026, 6, 5)),
+def test_stage_at_initial_diagnosis_is_the_work_up_before_the_first_treatment() -> None:
+    workup = (
+        stage("clinical", "N", "N0", date(2026, 1, 5)),
+        stage("clinical", "N", "N1", date(2026, 1, 20)),  # MRI upstages during the work-up
     )
-    latest = {"op": "stage", "context": "clinical", "category": "N", "one_of": ["N0"]}
-    assert ev(latest, *facts).truth is T
-    assert ev({**latest, "when": "earliest"}, *facts).truth is F
+    restaged = stage("clinical", "N", "N0", date(2026, 6, 5))  # after chemoradiotherapy
+    crt = TreatmentFact(category="chemoradiotherapy", performed=date(2026, 2, 1))
+    initial = {
+        "op": "stage",
+        "context": "clinical",
+        "category": "N",
+        "one_of": ["N1"],
+        "when": "earliest",
+    }
+    found = ev(initial, *workup, restaged, crt)
+    assert found.truth is T  # the work-up's conclusion, not its first record nor the restaging
+    assert any("disagree" in a for a in found.assumptions)
+    # With no treatment recorded, every staging is taken as the work-up (and it says so).
+    untreated = ev(initial, *workup, restaged)
+    assert untreated.truth is F
+    assert any("no cancer-directed treatment" in a for a in untreated.assumptions)
 
 
 def test_stage_after_the_evaluation_date_is_ignored() -> None:
@@ -239,18 +290,45 @@ LIVER = MetastasisFact(present=True, site="liver", sources=["Condition/liver-met
 def test_metastasis_present_from_a_fact_an_m1_or_stage_iv() -> None:
     assert ev(MET, LIVER).truth is T
     assert ev(MET, stage("pathological", "M", "M1a")).truth is T
-    assert ev(MET, stage("clinical", "group", "IVA")).truth is T
+    assert ev(MET, cancer("rectum"), stage("clinical", "group", "IVA")).truth is T
+
+
+def test_a_stage_group_means_m1_only_through_the_sites_ajcc_table() -> None:
+    esophagus = cancer("esophagus")
+    assert ev(MET, esophagus, stage("clinical", "group", "IVB", RECENT)).truth is T
+    assert ev(MET, esophagus, stage("clinical", "group", "IVA", RECENT)).truth is F  # T4b/N3 M0
+    assert ev(MET, esophagus, stage("clinical", "group", "IV", RECENT)).truth is U
+    assert ev(MET, stage("clinical", "group", "IV", RECENT)).truth is U  # no primary, no table
+
+
+def test_an_explicit_m_category_wins_over_a_stage_group() -> None:
+    rectal = cancer("rectum")
+    m0 = stage("clinical", "M", "M0", RECENT)
+    assert ev(MET, rectal, m0, stage("clinical", "group", "IV", RECENT)).truth is F
 
 
 def test_metastasis_absent_from_m0_a_negative_record_or_a_stage_below_iv() -> None:
-    assert ev(MET, stage("clinical", "M", "M0")).truth is F
-    assert ev(MET, MetastasisFact(present=False)).truth is F
-    assert ev(MET, stage("clinical", "group", "IIIB")).truth is F
+    assert ev(MET, stage("clinical", "M", "M0", RECENT)).truth is F
+    assert ev(MET, MetastasisFact(present=False, effective=RECENT)).truth is F
+    assert ev(MET, cancer("rectum"), stage("clinical", "group", "IIIB", RECENT)).truth is F
     assert ev(MET).truth is U
 
 
+def test_absence_of_metastasis_needs_a_recent_assessment() -> None:
+    old = ev(MET, stage("clinical", "M", "M0", date(2026, 2, 1)))
+    assert old.truth is U and old.missing == ("a current M stage or metastasis assessment",)
+    assert ev(MET, stage("clinical", "M", "M0")).truth is U  # undated
+    assert (
+        ev({**MET, "within_days": 365}, stage("clinical", "M", "M0", date(2026, 2, 1))).truth is F
+    )
+    # A metastasis once recorded does not go stale.
+    assert (
+        ev(MET, MetastasisFact(present=True, site="liver", effective=date(2025, 1, 1))).truth is T
+    )
+
+
 def test_a_recorded_metastasis_outweighs_an_earlier_m0() -> None:
-    assert ev(MET, stage("clinical", "M", "M0"), LIVER).truth is T
+    assert ev(MET, stage("clinical", "M", "M0", RECENT), LIVER).truth is T
 
 
 def test_metastasis_at_a_site() -> None:

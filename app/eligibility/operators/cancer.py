@@ -6,7 +6,7 @@ from __future__ import annotations
 from app.eligibility.labels import label_list
 from app.eligibility.language import OtherMalignancyRule, PrimaryCancerCountRule, PrimaryCancerRule
 from app.eligibility.logic import Finding, Truth, all_of, any_of
-from app.eligibility.operators.absence import ABSENT_DIAGNOSIS
+from app.eligibility.operators.absence import ABSENT_DIAGNOSIS, not_before, unplaced_review
 from app.eligibility.operators.bounds import bounds_hold
 from app.eligibility.operators.registry import Evaluator, operator
 from app.eligibility.operators.timing import current, dated_hit, months_before
@@ -96,6 +96,9 @@ def _primary_cancer_count(rule: PrimaryCancerCountRule) -> Evaluator:
                 missing=["number of primary tumors"],
                 evidence=ev,
             )
+        review = unplaced_review(facts, "Condition", f"another primary cancer at {where}")
+        if review is not None:
+            return review
         return Finding.false(
             f"{distinct} primary cancer recorded at {where}",
             evidence=ev,
@@ -139,13 +142,21 @@ def _other_malignancy(rule: OtherMalignancyRule) -> Evaluator:
             hits.append(
                 dated_hit(c.display or "malignancy", c.onset or c.effective, cutoff, c.sources)
             )
+        own = label_list(list(rule.index_sites))
+        review = unplaced_review(
+            facts,
+            "Condition",
+            f"a malignancy other than the cancer of the {own}",
+            not_before(cutoff),
+        )
         if not hits:
+            if review is not None:
+                return review
             return Finding.false(
-                "no record of a malignancy other than the cancer of the "
-                f"{label_list(list(rule.index_sites))}",
+                f"no record of a malignancy other than the cancer of the {own}",
                 assumptions=[ABSENT_DIAGNOSIS],
             )
-        found = any_of(hits)
+        found = any_of([*hits, *([review] if review else [])])
         if found.truth is Truth.FALSE:
             return Finding.false(found.reason, evidence=found.evidence)
         return found
