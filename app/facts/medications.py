@@ -5,7 +5,7 @@ naming its drug by ``medicationCodeableConcept`` or by ``medicationReference`` t
 Medication: contained (``#id``) or elsewhere in the record (``Medication/id``, an absolute
 URL ending so, or ``urn:uuid:<id>``). A Medication with ingredients (a combination product)
 gives one fact per ingredient. Each drug is put into the classes of
-app/vocabulary/medications.yaml by RxNorm ingredient CUI, then ATC code, then its name
+app/vocabulary/data/medications.yaml by RxNorm ingredient CUI, then ATC code, then its name
 (ingredient, synonym, brand or regimen name such as FOLFOX; ``read_from: text``). A drug
 found by none of them stays a fact with no class, with a ``medication.unclassified``
 warning naming the resource: never silently dropped. Example::

@@ -383,7 +383,7 @@ MedicationResource = Literal["MedicationRequest", "MedicationStatement", "Medica
 class MedicationFact(Fact):
     """One drug (one ingredient of a product) the patient was given or took, with its dates.
 
-    ``drug_classes`` come from app/vocabulary/medications.yaml; empty when the vocabulary
+    ``drug_classes`` come from app/vocabulary/data/medications.yaml; empty when the vocabulary
     cannot classify the drug (a data-quality warning names the resource). ``exposure`` is
     ``uncertain`` when the status leaves open whether any dose was given (a stopped or
     on-hold order, status unknown). A partial date keeps its precision: a start of

@@ -1,6 +1,6 @@
 """Drug classes as data: RxNorm ingredients, ATC groups and drug names -> the classes criteria name.
 
-The vocabulary is ``medications.yaml`` beside this module; its header names its sources
+The vocabulary is ``data/medications.yaml``; its header names its sources
 (WHO ATC index, NLM RxNorm), its version and what it holds. It is read and checked once per
 process (`drug_vocabulary`). Classes form a hierarchy: ``fluoropyrimidine`` is a kind of
 ``chemotherapy``, which is a kind of ``systemic_therapy``. Example::
@@ -16,8 +16,9 @@ process (`drug_vocabulary`). Classes form a hierarchy: ``fluoropyrimidine`` is a
     True
 
 This package imports neither `app.facts` nor `app.eligibility` (both read it). A small
-self-contained loader: the shared vocabulary loader (branch ``vocab``) had not landed when
-this file was written; the header keys (source, version, description) follow its convention.
+self-contained loader: the shared loader (``app.vocabulary.files``, branch ``vocab``) is not
+on main yet; the file sits where that loader looks (``data/``) with its header (source,
+version, description), so switching is ``files.load("medications")``.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Literal, Self, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-DATA_FILE = Path(__file__).with_name("medications.yaml")
+DATA_FILE = Path(__file__).parent / "data" / "medications.yaml"
 
 # The class names criteria may use: the keys of ``classes:`` in the data file (checked at load).
 DrugClass = Literal[

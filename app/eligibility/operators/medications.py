@@ -2,7 +2,7 @@
 
 One rule, ``medication`` (`MedicationRule`), over `MedicationFact`. Each recorded drug is
 weighed against the classes the rule names, through the class hierarchy of
-app/vocabulary/medications.yaml (a rule on chemotherapy covers fluoropyrimidine):
+app/vocabulary/data/medications.yaml (a rule on chemotherapy covers fluoropyrimidine):
 
 - a drug of a named class (or a subclass), given or taken, within the window: true;
 - a drug that may be of the class but the record does not say (unclassified, classed only
