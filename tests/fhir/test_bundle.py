@@ -72,7 +72,7 @@ def test_foreign_subject_is_a_422_when_strict() -> None:
 
 def test_missing_subject_is_read_with_a_warning_even_when_strict() -> None:
     record = read_bundle(bundle(observation("89247-1", subject=None, valueInteger=1)), strict=True)
-    assert [w.code for w in record.warnings] == ["bundle.no_subject"]
+    assert [w.code for w in record.warnings] == ["resource.no_subject"]
 
 
 def test_duplicate_resource_is_read_once() -> None:
