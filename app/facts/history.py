@@ -12,6 +12,8 @@ and says so. Example::
 
 from __future__ import annotations
 
+import re
+
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.procedure import Procedure
 
@@ -75,7 +77,7 @@ def treatment_kind(
             return category, technique, False
     names = " ".join(displays(procedure.code)).lower() + " "
     for word, category, technique in codes.TREATMENT_WORDS:
-        if word in names:
+        if re.search(rf"\b{re.escape(word.strip())}\b", names):  # "stem cell" is not TEM
             return category, technique, True
     if has_profile(procedure, codes.RADIATION_PROFILE):
         return "radiotherapy", None, False

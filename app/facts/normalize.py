@@ -23,6 +23,7 @@ clinical); a missing scale of performance status is derived from the other. Exam
 from __future__ import annotations
 
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
@@ -300,7 +301,9 @@ def _procedure_relevant(raw: FhirJson) -> bool:
     if any(s == codes.SNOMED and c in codes.SNOMED_TREATMENTS for s, c in raw_codings(concept)):
         return True
     names = _names(concept)
-    return any(word in names for word, _, _ in codes.TREATMENT_WORDS)
+    return any(
+        re.search(rf"\b{re.escape(word.strip())}\b", names) for word, _, _ in codes.TREATMENT_WORDS
+    )
 
 
 def _names(concept: Any) -> str:
