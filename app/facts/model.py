@@ -169,6 +169,13 @@ class SexFact(Fact):
     value: Literal["male", "female", "other", "unknown"]
 
 
+class DeceasedFact(Fact):
+    """The patient is recorded deceased (Patient.deceasedBoolean true or deceasedDateTime)."""
+
+    kind: Literal["deceased"] = "deceased"
+    died: date | None = Field(default=None, description="Date of death, when recorded.")
+
+
 class PregnancyFact(Fact):
     kind: Literal["pregnancy"] = "pregnancy"
     pregnant: bool
@@ -199,6 +206,10 @@ class DiagnosisConfirmationFact(Fact):
     kind: Literal["diagnosis_confirmation"] = "diagnosis_confirmation"
     method: DiagnosisConfirmation
     histology: Histology
+    site: str | None = Field(
+        default=None,
+        description="The cancer site the report's specimen came from, when its text names one.",
+    )
 
 
 class GradeFact(Fact):
@@ -335,6 +346,7 @@ class TreatmentFact(Fact):
 AnyFact = Annotated[
     AgeFact
     | SexFact
+    | DeceasedFact
     | PregnancyFact
     | LactationFact
     | PrimaryCancerFact

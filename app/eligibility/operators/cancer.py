@@ -1,0 +1,153 @@
+"""Operators on the cancer itself: the primary (site, histology, proof), how many, and
+other malignancies."""
+
+from __future__ import annotations
+
+from app.eligibility.labels import label_list
+from app.eligibility.language import OtherMalignancyRule, PrimaryCancerCountRule, PrimaryCancerRule
+from app.eligibility.logic import Finding, Truth, all_of, any_of
+from app.eligibility.operators.absence import ABSENT_DIAGNOSIS
+from app.eligibility.operators.bounds import bounds_hold
+from app.eligibility.operators.registry import Evaluator, operator
+from app.eligibility.operators.timing import current, dated_hit, months_before
+from app.eligibility.view import PatientView
+from app.facts.model import ConditionFact, PrimaryCancerFact
+
+
+@operator(PrimaryCancerRule)
+def _primary_cancer(rule: PrimaryCancerRule) -> Evaluator:
+    def one(cancer: PrimaryCancerFact) -> Finding:
+        ev = cancer.sources
+        parts = []
+        if rule.sites is not None:
+            if cancer.site in rule.sites:
+                parts.append(Finding.true(f"primary cancer of the {cancer.site}", evidence=ev))
+            else:
+                parts.append(
+                    Finding.false(
+                        f"primary cancer of the {cancer.site}, not {label_list(list(rule.sites))}",
+                        evidence=ev,
+                    )
+                )
+        if rule.histologies is not None:
+            if cancer.histology is None:
+                parts.append(
+                    Finding.unknown(
+                        f"histology of the {cancer.site} cancer not recorded",
+                        missing=["histology"],
+                        evidence=ev,
+                    )
+                )
+            elif cancer.histology in rule.histologies:
+                parts.append(Finding.true(cancer.histology.replace("_", " "), evidence=ev))
+            else:
+                parts.append(
+                    Finding.false(
+                        f"{cancer.histology.replace('_', ' ')}, not "
+                        f"{label_list(list(rule.histologies))}",
+                        evidence=ev,
+                    )
+                )
+        if rule.confirmed_by is not None:
+            if cancer.confirmed_by is None:
+                parts.append(
+                    Finding.unknown(
+                        "how the diagnosis was confirmed is not recorded",
+                        missing=["pathology confirmation"],
+                        evidence=ev,
+                    )
+                )
+            elif cancer.confirmed_by in rule.confirmed_by:
+                parts.append(Finding.true(f"confirmed by {cancer.confirmed_by}", evidence=ev))
+            else:
+                parts.append(
+                    Finding.false(
+                        f"confirmed by {cancer.confirmed_by}, not "
+                        f"{label_list(list(rule.confirmed_by))}",
+                        evidence=ev,
+                    )
+                )
+        return all_of(parts)
+
+    def evaluate(facts: PatientView) -> Finding:
+        cancers = current(facts, PrimaryCancerFact)
+        if not cancers:
+            return Finding.unknown("no primary cancer recorded", missing=["primary cancer"])
+        return any_of([one(c) for c in cancers])
+
+    return evaluate
+
+
+@operator(PrimaryCancerCountRule)
+def _primary_cancer_count(rule: PrimaryCancerCountRule) -> Evaluator:
+    where = label_list(list(rule.sites))
+
+    def evaluate(facts: PatientView) -> Finding:
+        found = [c for c in current(facts, PrimaryCancerFact) if c.site in rule.sites]
+        ev = [s for c in found for s in c.sources]
+        distinct = len({c.site for c in found})
+        if bounds_hold(rule, distinct):
+            return Finding.true(f"{distinct} primary cancers recorded at {where}", evidence=ev)
+        if bounds_hold(rule, len(found)):
+            # Several records at one site may be one tumor read twice, or two tumors.
+            return Finding.unknown(
+                f"{len(found)} records of a primary cancer at the same site: whether they are "
+                "separate tumors is not recorded",
+                missing=["number of primary tumors"],
+                evidence=ev,
+            )
+        return Finding.false(
+            f"{distinct} primary cancer recorded at {where}",
+            evidence=ev,
+            assumptions=["no record of another primary cancer counts as none"],
+        )
+
+    return evaluate
+
+
+@operator(OtherMalignancyRule)
+def _other_malignancy(rule: OtherMalignancyRule) -> Evaluator:
+    def evaluate(facts: PatientView) -> Finding:
+        primaries = current(facts, PrimaryCancerFact)
+        own_sources = {s for p in primaries if p.site in rule.index_sites for s in p.sources}
+        own_codes = {c for p in primaries if p.site in rule.index_sites for c in p.codes}
+        excepted_sources = {
+            s
+            for cat in rule.except_categories
+            for c in current(facts, ConditionFact)
+            if c.category == cat
+            for s in c.sources
+        }
+        cutoff = months_before(facts.as_of, rule.within_months) if rule.within_months else None
+        hits: list[Finding] = []
+        for p in primaries:
+            if p.site not in rule.index_sites:
+                hits.append(
+                    dated_hit(
+                        f"primary cancer of the {p.site}",
+                        p.diagnosed or p.effective,
+                        cutoff,
+                        p.sources,
+                    )
+                )
+        for c in current(facts, ConditionFact):
+            # The primary itself, read from the same resource or coded the same, is not "other".
+            if c.category != "malignancy" or set(c.sources) & (own_sources | excepted_sources):
+                continue
+            if set(c.codes) & own_codes:
+                continue
+            hits.append(
+                dated_hit(c.display or "malignancy", c.onset or c.effective, cutoff, c.sources)
+            )
+        if not hits:
+            return Finding.false(
+                "no record of a malignancy other than the cancer of the "
+                f"{label_list(list(rule.index_sites))}",
+                assumptions=[ABSENT_DIAGNOSIS],
+            )
+        found = any_of(hits)
+        if found.truth is Truth.FALSE:
+            return Finding.false(found.reason, evidence=found.evidence)
+        return found
+
+    return evaluate

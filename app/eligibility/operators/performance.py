@@ -1,0 +1,41 @@
+"""Operators on performance status: ECOG and Karnofsky, recorded or mapped from the other scale."""
+
+from __future__ import annotations
+
+from app.eligibility.labels import SCALE_LABELS
+from app.eligibility.language import PerformanceRule
+from app.eligibility.logic import Finding
+from app.eligibility.operators.bounds import bounds_text, compare, within_range
+from app.eligibility.operators.registry import Evaluator, operator
+from app.eligibility.view import PatientView
+from app.facts.model import PerformanceFact
+
+
+@operator(PerformanceRule)
+def _performance(rule: PerformanceRule) -> Evaluator:
+    scale = SCALE_LABELS[rule.scale]
+
+    def evaluate(facts: PatientView) -> Finding:
+        f = facts.first(PerformanceFact, lambda p: p.scale == rule.scale)
+        if f is None:
+            return Finding.unknown(f"no {scale} performance status recorded", missing=[scale])
+        if f.read_from != "derived":
+            return compare(rule, f.value, scale, "", f.sources)
+        note = f"{scale} mapped from the other scale"
+        low = f.value if f.range_low is None else f.range_low
+        high = f.value if f.range_high is None else f.range_high
+        if low == high:
+            found = compare(rule, low, scale, "", f.sources)
+            return Finding(found.truth, found.reason, found.evidence, (note,))
+        step = 10 if rule.scale == "karnofsky" else 1
+        return within_range(
+            rule,
+            range(low, high + 1, step),
+            span=f"{scale} {low}-{high} (mapped from the other scale)",
+            wanted=bounds_text(rule),
+            missing=f"{scale} score",
+            evidence=f.sources,
+            assumptions=[note],
+        )
+
+    return evaluate
