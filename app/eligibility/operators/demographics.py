@@ -8,7 +8,6 @@ from app.eligibility.logic import Finding, Truth
 from app.eligibility.operators.bounds import bounds_text, compare, within_range
 from app.eligibility.operators.freshness import max_days, too_old
 from app.eligibility.operators.registry import Evaluator, operator
-from app.eligibility.operators.timing import current
 from app.eligibility.view import PatientView
 from app.facts.model import AgeFact, LactationFact, PregnancyFact, SexFact
 
@@ -51,26 +50,40 @@ def _sex(rule: SexRule) -> Evaluator:
     return evaluate
 
 
+def _male(facts: PatientView) -> Finding | None:
+    sex = facts.first(SexFact)
+    if sex is not None and sex.value == "male":
+        return Finding.false("male patient", evidence=sex.sources)
+    return None
+
+
+def _recorded_state(
+    facts: PatientView, fact: PregnancyFact | LactationFact | None, days: int, needed: str
+) -> Finding | None:
+    """The newest pregnancy or breastfeeding record while fresh; unknown when it is older
+    (shown, needing a current one); None when there is none."""
+    if fact is None:
+        return None
+    state = fact.pregnant if isinstance(fact, PregnancyFact) else fact.lactating
+    word = "pregnant" if isinstance(fact, PregnancyFact) else "breastfeeding"
+    shown = f"recorded {'' if state else 'not '}{word} ({fact.effective or 'undated'})"
+    if too_old(fact.effective, facts.as_of, days):
+        return Finding.unknown(
+            f"{shown}: older than {days} days", missing=[needed], evidence=fact.sources
+        )
+    return Finding(Truth.TRUE if state else Truth.FALSE, shown, tuple(fact.sources))
+
+
 @operator(PregnantRule)
 def _pregnant(rule: PregnantRule) -> Evaluator:
     days = max_days("pregnancy", rule.within_days)
 
     def evaluate(facts: PatientView) -> Finding:
-        found = current(facts, PregnancyFact)
-        sex = facts.first(SexFact)
-        if sex is not None and sex.value == "male":
-            return Finding.false("male patient", evidence=sex.sources)
-        if found:
-            f = found[0]
-            word = "pregnant" if f.pregnant else "not pregnant"
-            shown = f"recorded {word} ({f.effective or 'undated'})"
-            if too_old(f.effective, facts.as_of, days):
-                return Finding.unknown(
-                    f"{shown}: older than {days} days",
-                    missing=["a current pregnancy test"],
-                    evidence=f.sources,
-                )
-            return Finding(Truth(str(f.pregnant).lower()), shown, tuple(f.sources))
+        found = _male(facts) or _recorded_state(
+            facts, facts.first(PregnancyFact), days, "a current pregnancy test"
+        )
+        if found is not None:
+            return found
         return Finding.unknown("no pregnancy status or test recorded", missing=["pregnancy test"])
 
     return evaluate
@@ -81,30 +94,19 @@ def _lactating(rule: LactatingRule) -> Evaluator:
     days = max_days("lactation", rule.within_days)
 
     def evaluate(facts: PatientView) -> Finding:
-        found = current(facts, LactationFact)
-        sex = facts.first(SexFact)
-        if sex is not None and sex.value == "male":
-            return Finding.false("male patient", evidence=sex.sources)
-        stale: list[str] = []
-        if found:
-            f = found[0]
-            word = "breastfeeding" if f.lactating else "not breastfeeding"
-            shown = f"recorded {word} ({f.effective or 'undated'})"
-            if not too_old(f.effective, facts.as_of, days):
-                return Finding(Truth(str(f.lactating).lower()), shown, tuple(f.sources))
-            stale = list(f.sources)
-            if rule.if_unrecorded != "false":
-                return Finding.unknown(
-                    f"{shown}: older than {days} days",
-                    missing=["a current lactation status"],
-                    evidence=stale,
-                )
+        found = _male(facts) or _recorded_state(
+            facts, facts.first(LactationFact), days, "a current lactation status"
+        )
+        if found is not None and found.truth is not Truth.UNKNOWN:
+            return found
         if rule.if_unrecorded == "false":
             return Finding.false(
                 "no current record of breastfeeding",
-                evidence=stale,
+                evidence=found.evidence if found else (),
                 assumptions=["no record of breastfeeding counts as not"],
             )
+        if found is not None:
+            return found
         return Finding.unknown("breastfeeding not recorded", missing=["lactation status"])
 
     return evaluate
