@@ -11,6 +11,7 @@ from app.eligibility.operators.absence import ABSENT_DIAGNOSIS, ABSENT_TREATMENT
 from app.eligibility.operators.registry import Evaluator, operator
 from app.eligibility.operators.timing import current, dated_hit, months_before
 from app.eligibility.view import PatientView
+from app.facts.codes import category_within
 from app.facts.model import ConditionFact, TreatmentFact
 
 
@@ -21,7 +22,12 @@ def _condition(rule: ConditionRule) -> Evaluator:
 
     def evaluate(facts: PatientView) -> Finding:
         cutoff = months_before(facts.as_of, rule.within_months) if rule.within_months else None
-        recorded = [c for c in current(facts, ConditionFact) if c.category in rule.categories]
+        # A criterion on a category covers the categories inside it (data/conditions.yaml).
+        recorded = [
+            c
+            for c in current(facts, ConditionFact)
+            if any(category_within(c.category, wanted) for wanted in rule.categories)
+        ]
         hits: list[Finding] = []
         for c in recorded:
             name = CONDITION_LABELS[c.category]
