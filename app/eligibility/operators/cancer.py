@@ -137,6 +137,8 @@ def _other_malignancy(rule: OtherMalignancyRule) -> Evaluator:
         own = [p for p in primaries if _at(p.site, rule.index_sites)]
         own_sources = {s for p in own for s in p.sources}
         own_codes = {c for p in own for c in p.codes}
+        # A primary the vocabulary could not place is an unknown below, not a malignancy.
+        own_sources |= {s for p in primaries if p.site is None for s in p.sources}
         excepted_sources = {
             s
             for cat in rule.except_categories
