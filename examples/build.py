@@ -309,8 +309,8 @@ def early_low_rectal(pid: str = "rectal-early-low") -> PatientBuilder:
     )
     p.anal_verge(5.0, "2026-10-12")
     p.clinical_tnm("cT1", "cN0", "cM0", "2026-10-15")
-    p.ecog(1, "2026-10-20")
-    p.normal_labs("2026-10-20")
+    p.ecog(1, "2026-11-06")
+    p.normal_labs("2026-11-06")
     return p
 
 
@@ -339,8 +339,8 @@ def rectal_local_excision_high_risk() -> PatientBuilder:
         "Margins clear (R0).",
         category="SP",
     )
-    p.ecog(0, "2026-10-01")
-    p.normal_labs("2026-10-01")
+    p.ecog(0, "2026-11-02")
+    p.normal_labs("2026-11-02")
     return p
 
 
@@ -361,9 +361,9 @@ def esophageal_cn3() -> PatientBuilder:
         category="SP",
     )
     p.clinical_tnm("cT3", "cN3", "cM0", "2026-09-20")
-    p.ecog(1, "2026-10-01")
-    p.karnofsky(80, "2026-10-01")
-    p.normal_labs("2026-10-05")
+    p.ecog(1, "2026-11-02")
+    p.karnofsky(80, "2026-11-02")
+    p.normal_labs("2026-11-03")
     return p
 
 
@@ -390,7 +390,7 @@ def rectal_liver_metastases() -> PatientBuilder:
 def rectal_poor_performance() -> PatientBuilder:
     """ECOG 3: fails NCT06949098's ECOG 0-1 and NCT06043999's ECOG > 2 exclusion."""
     p = early_low_rectal("rectal-ecog-3")
-    p.ecog(3, "2026-11-02")
+    p.ecog(3, "2026-11-12")
     return p
 
 
@@ -430,8 +430,8 @@ def esophageal_low_hemoglobin() -> PatientBuilder:
         primary=True,
     )
     p.clinical_tnm("cT2", "cN3", "cM0", "2026-09-10")
-    p.ecog(1, "2026-10-01")
-    p.normal_labs("2026-10-03")
+    p.ecog(1, "2026-11-02")
+    p.normal_labs("2026-11-03")
     p.lab("718-7", "Hemoglobin", 9.0, "g/dL", "2026-11-10", low=12.0, high=16.0)
     return p
 

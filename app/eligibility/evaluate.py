@@ -19,7 +19,12 @@ unknown     unknown           unknown           data (review if only a
 ==========  ================  ================  ==================
 
 Status: ``ineligible`` if any criterion fails; else ``possibly_eligible`` if any is unknown
-for lack of data; else ``eligible``. Review-only criteria are listed, never counted.
+for lack of data, or is a review *triggered* by a recorded fact (``triggered_by``: hepatitis B
+recorded, is it replicating?); else ``eligible``. Routine reviews (consent, preference) are
+listed, never counted.
+
+A deceased patient is ineligible for every trial before any criterion is evaluated: the
+one verdict is `ALIVE_ID`, failed, with the Patient as evidence.
 
 The registry's structured age limits (``minimum_age`` / ``maximum_age``) are checked as
 one more inclusion criterion, ``registry-age``, after the protocol's own.
@@ -34,10 +39,11 @@ from app.eligibility.language import AgeRule, Criterion, Trial
 from app.eligibility.logic import Truth
 from app.eligibility.operators import REVIEW_MARK, Evaluator, compile_rule, needs_review_only
 from app.eligibility.view import PatientView
-from app.facts.model import PatientFacts
+from app.facts.model import DeceasedFact, PatientFacts
 from app.matching.models import CriterionVerdict, Needs, Outcome, TrialStatus
 
 REGISTRY_AGE_ID = "registry-age"
+ALIVE_ID = "patient-alive"
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,7 @@ def criterion_verdict(compiled: CompiledCriterion, facts: PatientView) -> Criter
         missing_data=[m for m in finding.missing if not m.startswith(REVIEW_MARK)]
         if needs == "data"
         else [],
+        triggered_by=list(finding.triggered_by) if needs == "review" else [],
     )
 
 
@@ -135,9 +142,25 @@ def _sentence(reason: str) -> str:
 def trial_status(verdicts: Sequence[CriterionVerdict]) -> TrialStatus:
     if any(v.outcome == "fail" for v in verdicts):
         return "ineligible"
-    if any(v.outcome == "unknown" and v.needs == "data" for v in verdicts):
+    if any(v.outcome == "unknown" and (v.needs == "data" or v.triggered_by) for v in verdicts):
         return "possibly_eligible"
     return "eligible"
+
+
+def _deceased(facts: PatientView) -> CriterionVerdict | None:
+    """The verdict that ends the evaluation for a patient recorded deceased, or None."""
+    death = facts.first(DeceasedFact)
+    if death is None:
+        return None
+    when = f" on {death.died}" if death.died else ""
+    return CriterionVerdict(
+        id=ALIVE_ID,
+        type="inclusion",
+        text="The patient is alive.",
+        outcome="fail",
+        reason=f"The patient is recorded deceased{when}; no criterion was evaluated.",
+        evidence=list(death.sources),
+    )
 
 
 def _verdict(trial: Trial, verdicts: list[CriterionVerdict], screened_out: bool) -> TrialVerdict:
@@ -157,6 +180,9 @@ def evaluate_trial(compiled: CompiledTrial, facts: PatientFacts | PatientView) -
 
     Pass a `PatientView` when evaluating one patient against many trials (built once)."""
     facts = facts if isinstance(facts, PatientView) else PatientView(facts)
+    deceased = _deceased(facts)
+    if deceased is not None:
+        return _verdict(compiled.trial, [deceased], screened_out=False)
     return _verdict(
         compiled.trial, [criterion_verdict(c, facts) for c in compiled.criteria], screened_out=False
     )
@@ -169,6 +195,8 @@ def screen_out(compiled: CompiledTrial, facts: PatientFacts | PatientView) -> Tr
     whole trial is evaluated, so a screened-out trial is never reported wrongly.
     """
     facts = facts if isinstance(facts, PatientView) else PatientView(facts)
+    if facts.first(DeceasedFact) is not None:
+        return evaluate_trial(compiled, facts)
     applies = compiled.trial.applies_to
     if applies is not None:
         decisive = criterion_verdict(compiled.criterion(applies.criterion), facts)

@@ -186,22 +186,43 @@ class OtherMalignancyRule(Strict):
 class StageRule(Strict):
     """One TNM category or stage group in one staging context is one of the listed values.
     A value matches its subdivisions: T1 matches T1a, N3 matches N3b, M1 matches M1c,
-    stage I matches IA but not II. TX / NX / MX is unknown."""
+    stage I matches IA but not II. TX / NX / MX is unknown. Two records of the same context
+    on the same day that disagree are unknown, both shown. The latest stage decides only
+    while it is fresh (`within_days`, default 120). ``when: earliest`` reads the stage at
+    initial diagnosis: the conclusion of the work-up before the first cancer-directed
+    treatment (the newest staging dated on or before it)."""
 
     op: Literal["stage"]
     context: StagingContext
     category: StageCategory
     one_of: list[str] = Field(min_length=1, examples=[["T1", "T2"]])
     when: When = Field(default="latest", description="earliest: the stage at initial diagnosis.")
+    within_days: int | None = Field(
+        default=None, ge=0, description="Latest stage at most this old (default 120 days)."
+    )
+    if_unrecorded: IfUnrecorded = Field(
+        default="unknown",
+        description=(
+            "false: no record of this category (or X, not assessed) counts as not one of the "
+            "values, with the assumption stated (for an exclusion only a recorded stage "
+            "triggers, e.g. pN+ after a local excision that sampled no nodes)."
+        ),
+    )
 
 
 class MetastasisRule(Strict):
     """Distant metastasis is present (at one of the sites, when given). Present: a
-    metastasis fact, M1 in any context, or stage group IV. Absent: a fact recorded absent,
-    M0, or a stage group below IV. Nothing recorded is unknown."""
+    metastasis fact, M1 in any context, or a stage group that means M1 for the primary's
+    site (AJCC 8th tables: colorectal IV, esophageal IVB; esophageal IVA is M0). An explicit
+    M category wins over one read from a stage group. Absent: a fact recorded absent, M0, or
+    a group that means M0, from an assessment at most `within_days` old (default 120);
+    an older one is unknown, needing a current assessment. Nothing recorded is unknown."""
 
     op: Literal["metastasis"]
     sites: list[MetastasisSite] | None = None
+    within_days: int | None = Field(
+        default=None, ge=0, description="Absence assessed at most this long ago (default 120)."
+    )
 
 
 class SubmucosalInvasionRule(Strict):
@@ -219,8 +240,9 @@ class SubmucosalInvasionRule(Strict):
 
 
 class AnalVergeDistanceRule(Bounds):
-    """Distance (cm) of the tumor's lower edge from the anal verge. With modalities, a
-    measurement by one of them is preferred; another is used with an assumption."""
+    """Distance (cm) of the tumor's lower edge from the anal verge. With modalities, only a
+    measurement by one of them decides ("on MRI" needs an MRI measurement); one by another
+    method is shown and leaves the rule unknown."""
 
     op: Literal["anal_verge_distance"]
     modalities: list[Literal["mri", "endoscopy", "ct", "digital_rectal_exam", "other"]] = Field(
@@ -258,10 +280,15 @@ class MarginInvolvedRule(Strict):
 
 class PerformanceRule(Bounds):
     """ECOG (0-5) or Karnofsky (0-100) on the named scale; the other scale never stands in
-    here (a mapped value is a 'derived' fact made by the normalizer)."""
+    here (a mapped value is a 'derived' fact made by the normalizer). The latest score
+    decides only while it is fresh (default 28 days), and only if no newer score went
+    unread."""
 
     op: Literal["performance"]
     scale: PerformanceScale
+    within_days: int | None = Field(
+        default=None, ge=0, description="Score at most this old (default 28 days)."
+    )
 
 
 class LabRule(Bounds):
@@ -285,8 +312,11 @@ class LabUlnRule(Bounds):
 
 class ConditionRule(Strict):
     """A diagnosis of one of the categories is recorded (with one of the statuses, within
-    the window, when given). No record counts as absent (if_unrecorded: false, the default;
-    the verdict states the assumption) or as unknown (if_unrecorded: unknown)."""
+    the window, when given; an onset recorded to the month is that whole month). No record
+    counts as absent (if_unrecorded: false, the default; the verdict states the assumption)
+    or as unknown (if_unrecorded: unknown). Absence needs a complete reading: while the
+    record holds conditions trialmatch cannot classify, "absent" goes to a person, naming
+    them, and the trial is at most possibly eligible."""
 
     op: Literal["condition"]
     categories: list[ConditionCategory] = Field(min_length=1)
@@ -298,21 +328,34 @@ class ConditionRule(Strict):
 
 
 class TreatmentRule(Strict):
-    """A treatment of one of the categories is recorded (by technique, body region and
-    window when given). No record counts as none unless if_unrecorded is unknown."""
+    """A treatment of one of the categories is recorded (by technique, body region, window
+    and the cancer it treated, when given). Only a completed procedure decides; one in
+    progress, on hold or stopped goes to a person. A body site the vocabulary cannot place is
+    unknown, never another region. No record counts as none unless if_unrecorded is unknown;
+    while the record holds procedures trialmatch cannot classify, "none" goes to a person."""
 
     op: Literal["treatment"]
     categories: list[TreatmentCategory] = Field(min_length=1)
     techniques: list[LocalExcisionTechnique] | None = None
     body_regions: list[BodyRegion] | None = None
     within_months: int | None = Field(default=None, ge=1)
+    for_cancer_at: list[CancerSite] | None = Field(
+        default=None,
+        description=(
+            "The treatment was of the primary cancer at these sites: done on or after its "
+            "diagnosis (up to 120 days before it: the procedure that found the cancer)."
+        ),
+        examples=[["rectum"]],
+    )
     if_unrecorded: IfUnrecorded = "false"
 
 
 class PregnantRule(Strict):
-    """The patient is pregnant. False for a male patient; otherwise unknown unless recorded."""
+    """The patient is pregnant. False for a male patient; otherwise unknown unless recorded
+    within `within_days` (default 7: a negative test must be recent)."""
 
     op: Literal["pregnant"]
+    within_days: int | None = Field(default=None, ge=0)
 
 
 class LactatingRule(Strict):
@@ -321,6 +364,7 @@ class LactatingRule(Strict):
 
     op: Literal["lactating"]
     if_unrecorded: IfUnrecorded = "unknown"
+    within_days: int | None = Field(default=None, ge=0, description="Default 28 days.")
 
 
 class BiomarkerRule(Strict):

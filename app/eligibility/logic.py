@@ -15,6 +15,12 @@ Kleene's strong logic: ``all`` is false if any part is false, else unknown if an
 unknown, else true; ``any`` is the dual; ``not`` swaps true and false and keeps unknown.
 The reason of a combination quotes the parts that decided it, so a clinician reads only
 what mattered.
+
+A judgement (a question only a person can answer) is an unknown whose ``missing`` entries
+start with `REVIEW_MARK`. When ``all`` is unknown only for judgements and other parts are
+true on recorded facts (hepatitis B recorded, *and* "is it replicating?"), the review was
+*triggered* by those facts: ``triggered_by`` names them, and the trial cannot be eligible
+until a person answers. A judgement standing alone (consent, preference) is routine.
 """
 
 from __future__ import annotations
@@ -50,6 +56,10 @@ def k_not(a: Truth) -> Truth:
     return {Truth.TRUE: Truth.FALSE, Truth.FALSE: Truth.TRUE, Truth.UNKNOWN: Truth.UNKNOWN}[a]
 
 
+# `missing` entries of a judgement start with this: the unknown needs a person, not data.
+REVIEW_MARK = "review: "
+
+
 def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
@@ -63,6 +73,23 @@ class Finding:
     evidence: tuple[str, ...] = ()
     assumptions: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
+    triggered_by: tuple[str, ...] = ()
+
+    @property
+    def review_only(self) -> bool:
+        """Unknown only for questions a person must answer (no data would decide it)."""
+        return (
+            self.truth is Truth.UNKNOWN
+            and bool(self.missing)
+            and all(m.startswith(REVIEW_MARK) for m in self.missing)
+        )
+
+    @classmethod
+    def review(cls, question: str) -> Finding:
+        """A judgement: unknown until a person answers ``question``."""
+        return cls(
+            Truth.UNKNOWN, f"for a person to decide: {question}", (), (), (REVIEW_MARK + question,)
+        )
 
     @classmethod
     def true(
@@ -88,13 +115,19 @@ class Finding:
         return cls(Truth.UNKNOWN, reason, _unique(evidence), _unique(assumptions), _unique(missing))
 
 
-def _combine(truth: Truth, deciding: Sequence[Finding]) -> Finding:
+def _combine(
+    truth: Truth, deciding: Sequence[Finding], triggered_by: Iterable[str] = ()
+) -> Finding:
+    unknown = truth is Truth.UNKNOWN
     return Finding(
         truth=truth,
         reason="; ".join(dict.fromkeys(f.reason for f in deciding)),
         evidence=_unique(e for f in deciding for e in f.evidence),
         assumptions=_unique(a for f in deciding for a in f.assumptions),
-        missing=_unique(m for f in deciding for m in f.missing) if truth is Truth.UNKNOWN else (),
+        missing=_unique(m for f in deciding for m in f.missing) if unknown else (),
+        triggered_by=_unique([*triggered_by, *(t for f in deciding for t in f.triggered_by)])
+        if unknown
+        else (),
     )
 
 
@@ -105,9 +138,17 @@ def all_of(parts: Sequence[Finding]) -> Finding:
         truth = k_and(truth, part.truth)
     if truth is Truth.TRUE:
         return _combine(truth, parts)
-    # False: the false parts decide. Unknown: the unknown parts decide.
-    wanted = Truth.FALSE if truth is Truth.FALSE else Truth.UNKNOWN
-    return _combine(truth, [p for p in parts if p.truth is wanted])
+    if truth is Truth.FALSE:
+        return _combine(truth, [p for p in parts if p.truth is Truth.FALSE])
+    # Unknown: the unknown parts decide. If they are all judgements, the true parts read
+    # from recorded facts are what raised the question: the review is triggered.
+    unknown = [p for p in parts if p.truth is Truth.UNKNOWN]
+    raised = [p for p in parts if p.truth is Truth.TRUE and p.evidence]
+    if raised and all(p.review_only for p in unknown):
+        # The reason shows what raised the question beside the question itself.
+        trigger = [e for p in raised for e in p.evidence]
+        return _combine(truth, [*raised, *unknown], trigger)
+    return _combine(truth, unknown)
 
 
 def any_of(parts: Sequence[Finding]) -> Finding:
@@ -129,4 +170,5 @@ def negate(part: Finding) -> Finding:
         evidence=part.evidence,
         assumptions=part.assumptions,
         missing=part.missing,
+        triggered_by=part.triggered_by,
     )

@@ -10,14 +10,23 @@ that says neither is not used. Example::
     read_report(report)   # "Rectal biopsy: moderately differentiated adenocarcinoma."
     # -> [DiagnosisConfirmationFact(method="biopsy", histology="adenocarcinoma")]
 
-`confirm_primaries` then sets ``confirmed_by`` on the primary cancer whose histology agrees
-(or that has none recorded), adding the report to its sources and saying so in its note.
+`confirm_primaries` then sets ``confirmed_by`` on the primary cancer the report proves,
+adding the report to its sources and saying so in its note. Proof belongs to its cancer:
+the report's histology must agree (or the primary have none recorded); the organ its text
+names (`app/vocabulary/report_site_words.yaml`) must be the primary's site, and a report
+that names no organ proves a primary only when the record has one primary; and the report
+must be dated near the diagnosis (`PROOF_DAYS_BEFORE` before to `PROOF_DAYS_AFTER` after),
+so a 2012 biopsy does not prove a 2026 cancer.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
 
+import yaml
 from fhir.resources.R4B.diagnosticreport import DiagnosticReport
 
 from app.facts.model import (
@@ -57,6 +66,27 @@ _RESECTION = re.compile(
     r"submucosal\s+dissection|EMR|ESD|oesophagectomy|esophagectomy)\b",
     re.I,
 )
+# A biopsy is taken before the diagnosis is recorded; a resection may follow months later.
+PROOF_DAYS_BEFORE = 120
+PROOF_DAYS_AFTER = 365
+SITE_WORDS_FILE = Path(__file__).parent.parent / "vocabulary" / "report_site_words.yaml"
+
+
+@cache
+def _site_words() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    data = yaml.safe_load(SITE_WORDS_FILE.read_text(encoding="utf-8"))
+    return tuple(
+        (site, re.compile(r"\b(?:" + "|".join(words) + r")\b", re.I))
+        for site, words in data["sites"].items()
+    )
+
+
+def report_site(text: str) -> str | None:
+    """The one cancer site a report's text names, or None (none named, or several)."""
+    named = {site for site, pattern in _site_words() if pattern.search(text)}
+    return named.pop() if len(named) == 1 else None
+
+
 _BIOPSY = re.compile(r"\bbiops(?:y|ies)\b", re.I)
 _CYTOLOGY = re.compile(r"\bcytolog(?:y|ical)\b", re.I)
 
@@ -106,6 +136,7 @@ def read_report(report: DiagnosticReport) -> list[DiagnosisConfirmationFact]:
                 DiagnosisConfirmationFact(
                     method=method,
                     histology=histology,
+                    site=report_site(text),
                     sources=[reference(report)],
                     effective=effective,
                     read_from="text",
@@ -122,8 +153,24 @@ def _agrees(primary: Histology | None, proven: Histology) -> bool:
     return primary == "adenocarcinoma" and proven in adenocarcinomas
 
 
+def _proves(proof: DiagnosisConfirmationFact, primary: PrimaryCancerFact, primaries: int) -> bool:
+    """Whether the report proves this primary: histology, organ and date all fit."""
+    if not _agrees(primary.histology, proof.histology):
+        return False
+    if proof.site is None and primaries != 1:
+        return False
+    if proof.site is not None and proof.site != primary.site:
+        return False
+    diagnosed: date | None = primary.diagnosed or primary.effective
+    if diagnosed is not None and proof.effective is not None:
+        earliest = diagnosed - timedelta(days=PROOF_DAYS_BEFORE)
+        latest = diagnosed + timedelta(days=PROOF_DAYS_AFTER)
+        return earliest <= proof.effective <= latest
+    return True
+
+
 def confirm_primaries(facts: list[AnyFact]) -> list[AnyFact]:
-    """Primary cancers with ``confirmed_by`` set from an agreeing confirmation fact.
+    """Primary cancers with ``confirmed_by`` set from a report that proves them.
 
     Only a primary with no recorded confirmation is changed; a biopsy proof is preferred
     to a resection one (the diagnosis came first), then the earliest report.
@@ -134,10 +181,11 @@ def confirm_primaries(facts: list[AnyFact]) -> list[AnyFact]:
     )
     if not proofs:
         return facts
+    primaries = sum(isinstance(f, PrimaryCancerFact) for f in facts)
     out: list[AnyFact] = []
     for fact in facts:
         if isinstance(fact, PrimaryCancerFact) and fact.confirmed_by is None:
-            proof = next((p for p in proofs if _agrees(fact.histology, p.histology)), None)
+            proof = next((p for p in proofs if _proves(p, fact, primaries)), None)
             if proof is not None:
                 note = f"confirmed_by from {proof.sources[0]} ({proof.note})"
                 fact = fact.model_copy(

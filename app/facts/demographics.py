@@ -17,7 +17,7 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 
 from app.facts import codes
-from app.facts.model import AgeFact, LactationFact, PregnancyFact, SexFact
+from app.facts.model import AgeFact, DeceasedFact, LactationFact, PregnancyFact, SexFact
 from app.facts.reading import Reading, codings, effective_date, reference, to_date
 
 
@@ -26,6 +26,9 @@ def read_patient(patient: Patient, as_of: date) -> Reading:
     source = reference(patient)
     if patient.gender:
         reading.facts.append(SexFact(value=patient.gender, sources=[source]))
+    died = to_date(patient.deceasedDateTime)
+    if patient.deceasedBoolean or died is not None:
+        reading.facts.append(DeceasedFact(died=died, sources=[source], effective=died))
     birth = patient.birthDate
     if birth is None:
         reading.warn("patient.no_birth_date", "The Patient has no birthDate; age unknown.", source)

@@ -12,6 +12,12 @@ and says so. Example::
 
 from __future__ import annotations
 
+import re
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import yaml
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.procedure import Procedure
 
@@ -22,6 +28,7 @@ from app.facts.model import (
     ConditionCategory,
     ConditionFact,
     LocalExcisionTechnique,
+    ProcedureStatus,
     TreatmentCategory,
     TreatmentFact,
 )
@@ -29,8 +36,10 @@ from app.facts.reading import (
     Reading,
     code_labels,
     codings,
+    date_range,
     displays,
     has_profile,
+    latest_day,
     reference,
     to_date,
 )
@@ -55,6 +64,7 @@ def read_condition(condition: Condition, category: ConditionCategory) -> Reading
             category=category,
             display=next(iter(displays(condition.code)), None),
             onset=onset,
+            onset_latest=latest_day(condition.onsetDateTime),
             abatement=to_date(condition.abatementDateTime),
             clinical_status=clinical_status(condition),
             codes=code_labels(condition.code),
@@ -65,6 +75,45 @@ def read_condition(condition: Condition, category: ConditionCategory) -> Reading
     return reading
 
 
+@cache
+def _treatment_words() -> tuple[
+    tuple[re.Pattern[str], TreatmentCategory, LocalExcisionTechnique | None], ...
+]:
+    # Whole words only: "stem cell transplant" is not TEM.
+    return tuple(
+        (re.compile(rf"\b{re.escape(word.strip())}\b", re.I), category, technique)
+        for word, category, technique in codes.TREATMENT_WORDS
+    )
+
+
+def treatment_by_name(
+    names: str,
+) -> tuple[TreatmentCategory, LocalExcisionTechnique | None] | None:
+    """(category, technique) named by a procedure's text, matched on whole words."""
+    for pattern, category, technique in _treatment_words():
+        if pattern.search(names):
+            return category, technique
+    return None
+
+
+DIAGNOSTIC_FILE = Path(__file__).parent.parent / "vocabulary" / "diagnostic_procedures.yaml"
+
+
+@cache
+def _diagnostic() -> tuple[frozenset[str], re.Pattern[str]]:
+    data = yaml.safe_load(DIAGNOSTIC_FILE.read_text(encoding="utf-8"))
+    words = re.compile(r"\b(?:" + "|".join(data["words"]) + r")\b", re.I)
+    return frozenset(str(c) for c in data["snomed"]), words
+
+
+def is_diagnostic(pairs: list[tuple[str, str]], names: str) -> bool:
+    """A procedure that examines or samples and treats nothing (biopsy, endoscopy, CT)."""
+    snomed, words = _diagnostic()
+    if any(system == codes.SNOMED and code in snomed for system, code in pairs):
+        return True
+    return bool(names.strip()) and words.search(names) is not None
+
+
 def treatment_kind(
     procedure: Procedure,
 ) -> tuple[TreatmentCategory, LocalExcisionTechnique | None, bool] | None:
@@ -73,10 +122,9 @@ def treatment_kind(
         if system == codes.SNOMED and code in codes.SNOMED_TREATMENTS:
             category, technique = codes.SNOMED_TREATMENTS[code]
             return category, technique, False
-    names = " ".join(displays(procedure.code)).lower() + " "
-    for word, category, technique in codes.TREATMENT_WORDS:
-        if word in names:
-            return category, technique, True
+    by_name = treatment_by_name(" ".join(displays(procedure.code)))
+    if by_name is not None:
+        return (*by_name, True)
     if has_profile(procedure, codes.RADIATION_PROFILE):
         return "radiotherapy", None, False
     if has_profile(procedure, codes.SURGERY_PROFILE):
@@ -90,25 +138,73 @@ def read_procedure(procedure: Procedure) -> Reading:
     if kind is None:
         return reading
     category, technique, from_text = kind
+    source = reference(procedure)
     region: BodyRegion | None = None
     for concept in procedure.bodySite or []:
-        for system, code in codings(concept):
-            if system == codes.SNOMED:
-                region = codes.SNOMED_BODY_REGIONS.get(code, "other")
-    performed = to_date(procedure.performedDateTime) or to_date(
-        getattr(procedure.performedPeriod, "start", None)
-    )
+        mapped = [
+            codes.SNOMED_BODY_REGIONS[code]
+            for system, code in codings(concept)
+            if system == codes.SNOMED and code in codes.SNOMED_BODY_REGIONS
+        ]
+        if mapped:
+            region = mapped[0]
+        else:
+            # Unmapped is unknown, never "other": a criterion on the region cannot pass on it.
+            reading.warn(
+                "procedure.unmapped_body_site",
+                "The procedure's body site is not in trialmatch's vocabulary; region unknown.",
+                source,
+            )
+    if region is None and not procedure.bodySite and technique in TRANSANAL:
+        region = "rectum"  # a transanal excision is of the rectum by definition
+    start, latest = _performed(procedure)
+    status = procedure.status if procedure.status in _STATUSES else "unknown"
+    if status != "completed":
+        reading.warn(
+            "procedure.not_completed",
+            "The procedure is not recorded completed: it decides no criterion by itself.",
+            source,
+        )
     reading.facts.append(
         TreatmentFact(
             category=category,
             technique=technique,
             body_region=region,
-            performed=performed,
+            performed=start,
+            performed_latest=latest,
+            status=status,
             codes=code_labels(procedure.code),
-            sources=[reference(procedure)],
-            effective=performed,
+            sources=[source],
+            effective=start,
             read_from="text" if from_text else "code",
             note="Read from the procedure's name." if from_text else None,
         )
     )
     return reading
+
+
+# Local excision techniques that reach the tumor through the anus: they name the rectum.
+TRANSANAL: frozenset[str] = frozenset({"TEM", "TAMIS", "TSPM"})
+
+_STATUSES: dict[str | None, ProcedureStatus] = {
+    "completed": "completed",
+    "in-progress": "in-progress",
+    "on-hold": "on-hold",
+    "stopped": "stopped",
+}
+
+
+def _performed(procedure: Procedure) -> tuple[date | None, date | None]:
+    """When it was done: the first day, and the last day when that is later (a period's
+    end, or the end of a date recorded to the month or year)."""
+    first: date | None = None
+    last: date | None = None
+    if procedure.performedDateTime is not None:
+        found = date_range(procedure.performedDateTime)
+        first, last = found if found else (None, None)
+    elif procedure.performedPeriod is not None:
+        begin = date_range(procedure.performedPeriod.start)
+        end = date_range(procedure.performedPeriod.end)
+        first = begin[0] if begin else None
+        last = end[1] if end else None
+    return first, last if last != first else None

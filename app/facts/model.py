@@ -301,6 +301,13 @@ class SexFact(Fact):
     value: Literal["male", "female", "other", "unknown"]
 
 
+class DeceasedFact(Fact):
+    """The patient is recorded deceased (Patient.deceasedBoolean true or deceasedDateTime)."""
+
+    kind: Literal["deceased"] = "deceased"
+    died: date | None = Field(default=None, description="Date of death, when recorded.")
+
+
 class PregnancyFact(Fact):
     kind: Literal["pregnancy"] = "pregnancy"
     pregnant: bool
@@ -336,6 +343,10 @@ class DiagnosisConfirmationFact(Fact):
     kind: Literal["diagnosis_confirmation"] = "diagnosis_confirmation"
     method: DiagnosisConfirmation
     histology: Histology
+    site: str | None = Field(
+        default=None,
+        description="The cancer site the report's specimen came from, when its text names one.",
+    )
 
 
 class GradeFact(Fact):
@@ -453,25 +464,67 @@ class ConditionFact(Fact):
     category: ConditionCategory
     display: str | None = None
     onset: date | None = None
+    onset_latest: date | None = Field(
+        default=None,
+        description="For an onset recorded to the month or year: its last possible day.",
+    )
     abatement: date | None = None
     clinical_status: ConditionStatus | None = None
     codes: list[str] = Field(default_factory=list)
 
 
+ProcedureStatus = Literal["completed", "in-progress", "on-hold", "stopped", "unknown"]
+
+
 class TreatmentFact(Fact):
-    """A prior procedure or treatment (Procedure, or report text)."""
+    """A prior procedure or treatment (Procedure, or report text).
+
+    Only a ``completed`` one is history; one in progress, on hold, stopped or of unknown
+    status is kept (it may have been partly given) and decides nothing by itself."""
 
     kind: Literal["treatment"] = "treatment"
     category: TreatmentCategory
     technique: LocalExcisionTechnique | None = None
     body_region: BodyRegion | None = None
-    performed: date | None = None
+    performed: date | None = Field(default=None, description="When it started (or was done).")
+    performed_latest: date | None = Field(
+        default=None,
+        description="The last day it may have been done or ended: performedPeriod.end, or "
+        "the end of a date recorded to the month or year.",
+    )
+    status: ProcedureStatus = "completed"
+    codes: list[str] = Field(default_factory=list)
+
+
+class UnreadableFact(Fact):
+    """A result the normalizer found but could not read (an unknown unit, an ECOG of -1, a
+    malformed value). It keeps its date so that an older readable result never silently
+    stands in for it."""
+
+    kind: Literal["unreadable"] = "unreadable"
+    family: Literal["lab", "performance"]
+    key: str = Field(description="The analyte or scale, e.g. 'hemoglobin', 'ecog'.")
+
+
+class UnclassifiedFact(Fact):
+    """A Condition or Procedure of the record that the vocabulary cannot place.
+
+    It is what keeps "no record of X counts as absent" honest: while one is on record, a
+    criterion that rests on the absence of X goes to a person, naming it."""
+
+    kind: Literal["unclassified"] = "unclassified"
+    resource_type: Literal["Condition", "Procedure"]
+    display: str | None = Field(default=None, description="The record's own name for it.")
+    clinical_status: ConditionStatus | None = None
+    onset: date | None = None
+    onset_latest: date | None = None
     codes: list[str] = Field(default_factory=list)
 
 
 AnyFact = Annotated[
     AgeFact
     | SexFact
+    | DeceasedFact
     | PregnancyFact
     | LactationFact
     | PrimaryCancerFact
@@ -488,7 +541,9 @@ AnyFact = Annotated[
     | LabFact
     | BiomarkerFact
     | ConditionFact
-    | TreatmentFact,
+    | TreatmentFact
+    | UnclassifiedFact
+    | UnreadableFact,
     Field(discriminator="kind"),
 ]
 

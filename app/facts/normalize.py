@@ -26,7 +26,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.diagnosticreport import DiagnosticReport
@@ -47,8 +47,17 @@ from app.facts import (
     report_text,
     staging,
     tumor,
+    unclassified,
 )
-from app.facts.model import Analyte, AnyFact, PatientFacts, PerformanceFact, StagingContext
+from app.facts.model import (
+    Analyte,
+    AnyFact,
+    LabFact,
+    PatientFacts,
+    PerformanceFact,
+    StagingContext,
+    UnreadableFact,
+)
 from app.facts.reading import Reading, raw_codings, raw_effective_date, reference
 from app.facts.validation import validate
 from app.fhir.record import FhirJson, PatientRecord
@@ -80,18 +89,55 @@ def normalize(record: PatientRecord, as_of: date) -> PatientFacts:
 
     _read_observations(record.of_type("Observation"), as_of, sex, reading)
     assessed = _staging_contexts(record.of_type("Observation"))
+    outside_categories = 0
     for raw in record.of_type("Condition"):
+        if not _is_real(raw):
+            continue
         if not raw_codings(raw.get("code")):
             reading.warn("resource.no_code", "The resource has no readable code.", reference(raw))
-        elif _condition_relevant(raw) and _is_real(raw):
+            _unclassified(reading, raw, "Condition")
+        elif _condition_relevant(raw):
             condition = validate(Condition, raw, reading)
-            if condition is not None:
-                _guarded(reading, condition, _read_condition, condition, assessed)
+            if condition is None:
+                _unclassified(reading, raw, "Condition")
+            else:
+                _guarded(reading, condition, _read_condition, condition, raw, assessed)
+        elif _icd10_coded(raw):
+            outside_categories += 1
+        else:
+            _unclassified(reading, raw, "Condition")
+    if outside_categories:
+        reading.warn(
+            "condition.outside_categories",
+            f"{outside_categories} Condition(s) coded in ICD-10 outside every category "
+            "trialmatch reads: counted as none of them.",
+            None,
+        )
+    diagnostic = 0
     for raw in record.of_type("Procedure"):
-        if _procedure_relevant(raw) and _is_real(raw):
+        if not _is_real(raw):
+            continue
+        if raw.get("status") == "preparation":
+            reading.warn(
+                "procedure.not_done", "A planned procedure is not history; ignored.", reference(raw)
+            )
+        elif _procedure_relevant(raw):
             procedure = validate(Procedure, raw, reading)
-            if procedure is not None:
+            if procedure is None:
+                _unclassified(reading, raw, "Procedure")
+            else:
                 _guarded(reading, procedure, history.read_procedure, procedure)
+        elif history.is_diagnostic(raw_codings(raw.get("code")), _names(raw.get("code"))):
+            diagnostic += 1
+        else:
+            _unclassified(reading, raw, "Procedure")
+    if diagnostic:
+        reading.warn(
+            "procedure.diagnostic",
+            f"{diagnostic} diagnostic Procedure(s) (biopsy, endoscopy, imaging) read as no "
+            "treatment.",
+            None,
+        )
     for raw in record.of_type("DiagnosticReport"):
         if _report_has_text(raw) and _is_real(raw):
             report = validate(DiagnosticReport, raw, reading)
@@ -113,6 +159,23 @@ def _with_histology(record: PatientRecord, facts: list[AnyFact]) -> list[AnyFact
     """Primary cancers given the histology of an ICD-O-3 Observation about them."""
     observations = cancer.histology_observations(record.of_type("Observation"))
     return cancer.attach_histology(facts, observations)
+
+
+def _unclassified(
+    reading: Reading, raw: FhirJson, resource_type: Literal["Condition", "Procedure"]
+) -> None:
+    """Keep a resource the vocabulary cannot place, so absence-based criteria ask a person."""
+    reading.facts.append(unclassified.read_raw(raw, resource_type))
+    reading.warn(
+        f"{resource_type.lower()}.unclassified",
+        f"The {resource_type} could not be placed in trialmatch's vocabulary: criteria that "
+        "rest on the absence of a diagnosis or treatment go to a person.",
+        reference(raw),
+    )
+
+
+def _icd10_coded(raw: FhirJson) -> bool:
+    return any(system in codes.ICD10_SYSTEMS for system, _ in raw_codings(raw.get("code")))
 
 
 def _read_confirmation(report: DiagnosticReport) -> Reading:
@@ -152,17 +215,23 @@ def _read_observations(
             loinc = next(c for s, c in pairs if s == codes.LOINC and c in codes.LAB_CODES)
             lab_raws[codes.LAB_CODES[loinc]].append(raw)
         else:
+            before = len(reading.facts)
             observation = validate(Observation, raw, reading)
             if observation is not None:
                 _guarded(reading, observation, _OBSERVATION_READERS[concept], observation)
+            if concept == "performance" and not any(
+                isinstance(f, PerformanceFact) for f in reading.facts[before:]
+            ):
+                scale = "ecog" if any(p in codes.ECOG_CODES for p in pairs) else "karnofsky"
+                _unreadable(reading, raw, "performance", scale)
     if ignored:
         reading.warn(
             "observation.not_read",
             f"{ignored} Observation(s) with codes trialmatch does not read were ignored.",
             None,
         )
-    for results in lab_raws.values():
-        _read_labs(results, as_of, sex, reading)
+    for analyte, results in lab_raws.items():
+        _read_labs(analyte, results, as_of, sex, reading)
 
 
 def _guarded(reading: Reading, resource: Any, reader: Callable[..., Reading], *args: Any) -> None:
@@ -177,7 +246,9 @@ def _guarded(reading: Reading, resource: Any, reader: Callable[..., Reading], *a
         reading.warn("resource.unreadable", "The resource could not be read; skipped.", source)
 
 
-def _read_labs(raws: list[FhirJson], as_of: date, sex: str | None, reading: Reading) -> None:
+def _read_labs(
+    analyte: Analyte, raws: list[FhirJson], as_of: date, sex: str | None, reading: Reading
+) -> None:
     dated = sorted(
         ((raw_effective_date(raw), raw) for raw in raws),
         key=lambda pair: pair[0] or date.min,
@@ -185,22 +256,33 @@ def _read_labs(raws: list[FhirJson], as_of: date, sex: str | None, reading: Read
     )
     validated = 0
     for effective, raw in dated:
-        result: labs.LabResult | None
+        before = len(reading.facts)
+        result: labs.LabResult | None = None
         if validated < LAB_VALIDATED_PER_ANALYTE and (effective is None or effective <= as_of):
             validated += 1
             observation = validate(Observation, raw, reading)
-            if observation is None:
-                continue
-            result = labs.LabResult.from_model(observation)
+            if observation is not None:
+                result = labs.LabResult.from_model(observation)
         else:
             result = labs.LabResult.from_json(raw)
             if result is None:
                 reading.warn(
                     "lab.unreadable", "An older lab result is malformed; skipped.", reference(raw)
                 )
-                continue
         if result is not None:
             _guarded(reading, raw, labs.to_facts, result, sex)
+        if not any(isinstance(f, LabFact) for f in reading.facts[before:]):
+            _unreadable(reading, raw, "lab", analyte)
+
+
+def _unreadable(
+    reading: Reading, raw: FhirJson, family: Literal["lab", "performance"], key: str
+) -> None:
+    """Keep the date of a result that could not be read: it must not yield to an older one."""
+    when = raw_effective_date(raw)
+    reading.facts.append(
+        UnreadableFact(family=family, key=key, sources=[reference(raw)], effective=when)
+    )
 
 
 def _staging_contexts(raws: list[FhirJson]) -> dict[str, StagingContext]:
@@ -214,7 +296,9 @@ def _staging_contexts(raws: list[FhirJson]) -> dict[str, StagingContext]:
     return found
 
 
-def _read_condition(condition: Condition, assessed: dict[str, StagingContext]) -> Reading:
+def _read_condition(
+    condition: Condition, raw: FhirJson, assessed: dict[str, StagingContext]
+) -> Reading:
     reading = Reading()
     site = cancer.metastasis_site(condition)
     if site is not None:
@@ -232,6 +316,8 @@ def _read_condition(condition: Condition, assessed: dict[str, StagingContext]) -
     category = history.condition_category(condition)
     if category is not None:
         reading.extend(history.read_condition(condition, category))
+    elif not _icd10_coded(raw):
+        _unclassified(reading, raw, "Condition")
     return reading
 
 
@@ -281,8 +367,7 @@ def _procedure_relevant(raw: FhirJson) -> bool:
     concept: Any = raw.get("code")
     if any(s == codes.SNOMED and c in codes.SNOMED_TREATMENTS for s, c in raw_codings(concept)):
         return True
-    names = _names(concept)
-    return any(word in names for word, _, _ in codes.TREATMENT_WORDS)
+    return history.treatment_by_name(_names(concept)) is not None
 
 
 def _names(concept: Any) -> str:

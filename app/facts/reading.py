@@ -13,6 +13,7 @@ Example::
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -98,6 +99,36 @@ def to_date(value: Any) -> date | None:
             except ValueError:
                 return None
     return None
+
+
+def date_range(value: Any) -> tuple[date, date] | None:
+    """The first and last day a FHIR date/dateTime may mean: "2026-05" is all of May 2026."""
+    if isinstance(value, datetime):
+        return value.date(), value.date()
+    if isinstance(value, date):
+        return value, value
+    if not isinstance(value, str):
+        return None
+    match = _PARTIAL.match(value)
+    if match is None:
+        return None
+    year = int(match[1])
+    try:
+        if match[3]:
+            day = date(year, int(match[2]), int(match[3]))
+            return day, day
+        if match[2]:
+            month = int(match[2])
+            return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+        return date(year, 1, 1), date(year, 12, 31)
+    except ValueError:
+        return None
+
+
+def latest_day(value: Any) -> date | None:
+    """The last day a partial date may mean, when it is partial; None for a full date."""
+    found = date_range(value)
+    return found[1] if found is not None and found[0] != found[1] else None
 
 
 def effective_date(observation: Any) -> date | None:

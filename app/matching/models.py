@@ -40,6 +40,15 @@ class CriterionVerdict(BaseModel):
         default_factory=list,
         description="For an unknown that needs data: what would decide it, e.g. 'ECOG'.",
     )
+    triggered_by: list[str] = Field(
+        default_factory=list,
+        description=(
+            "For a review raised by a recorded fact (a second cancer, hepatitis B, an anemia "
+            "under 'exceptions may be considered'): the FHIR references that raised it. Such a "
+            "review keeps the trial at most possibly_eligible; an empty list is a routine "
+            "review (consent, preference)."
+        ),
+    )
 
 
 class TrialMatch(BaseModel):

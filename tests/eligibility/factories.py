@@ -17,6 +17,8 @@ from app.facts.model import (
 )
 
 AS_OF = date(2026, 11, 22)
+# Results that change with time are dated within every freshness window unless a test says.
+RECENT = date(2026, 11, 18)
 
 
 def patient(*facts: Any, as_of: date = AS_OF) -> PatientFacts:
@@ -51,10 +53,12 @@ def stage(context: str, category: str, value: str, day: date | None = None) -> S
 
 
 def ecog(value: int, **kw: Any) -> PerformanceFact:
+    kw.setdefault("effective", RECENT)
     return PerformanceFact(scale="ecog", value=value, sources=["Observation/ecog"], **kw)
 
 
 def lab(analyte: str, value: float, unit: str, **kw: Any) -> LabFact:
+    kw.setdefault("effective", RECENT)
     return LabFact(
         analyte=analyte,  # type: ignore[arg-type]
         value=value,

@@ -24,6 +24,10 @@ from app.facts.model import (
     SubmucosalInvasionFact,
     TreatmentFact,
     TumorSizeFact,
+    UnreadableFact,
+)
+from tests.eligibility.factories import (
+    RECENT as RECENT_RESULT,
 )
 from tests.eligibility.factories import (
     age,
@@ -78,12 +82,19 @@ def test_pregnancy_male_false_female_unknown_unless_recorded() -> None:
     rule = {"op": "pregnant"}
     assert ev(rule, sex("male")).truth is F
     assert ev(rule, sex("female")).truth is U
-    assert (
-        ev(rule, sex("female"), PregnancyFact(pregnant=True, sources=["Observation/p"])).truth is T
-    )
-    negative = ev(rule, sex("female"), PregnancyFact(pregnant=False, sources=["Observation/p"]))
+    test = PregnancyFact(pregnant=True, sources=["Observation/p"], effective=RECENT_RESULT)
+    assert ev(rule, sex("female"), test).truth is T
+    negative = ev(rule, sex("female"), test.model_copy(update={"pregnant": False}))
     assert negative.truth is F
     assert negative.evidence == ("Observation/p",)
+    # A negative test of a month ago says nothing of today (default window 7 days).
+    old = ev(
+        rule,
+        sex("female"),
+        test.model_copy(update={"pregnant": False, "effective": date(2026, 10, 20)}),
+    )
+    assert old.truth is U and old.missing == ("a current pregnancy test",)
+    assert ev(rule, sex("female"), test.model_copy(update={"effective": None})).truth is U
 
 
 def test_lactation_unrecorded_unknown_or_counted_as_not() -> None:
@@ -91,7 +102,11 @@ def test_lactation_unrecorded_unknown_or_counted_as_not() -> None:
     counted = ev({"op": "lactating", "if_unrecorded": "false"}, sex("female"))
     assert counted.truth is F
     assert counted.assumptions
-    assert ev({"op": "lactating"}, LactationFact(lactating=True)).truth is T
+    assert (
+        ev({"op": "lactating"}, LactationFact(lactating=True, effective=RECENT_RESULT)).truth is T
+    )
+    old = LactationFact(lactating=False, effective=date(2026, 6, 1))
+    assert ev({"op": "lactating"}, old).truth is U
 
 
 # --- the cancer ------------------------------------------------------------------------
@@ -201,27 +216,78 @@ def test_stage_matches_subdivisions_only(
     assert stage_matches(value, allowed, category) is expected
 
 
+RECENT = date(2026, 11, 1)
+
+
 def test_stage_context_never_stands_in() -> None:
     rule = {"op": "stage", "context": "clinical", "category": "T", "one_of": ["T1", "T2"]}
-    assert ev(rule, stage("pathological", "T", "T1")).truth is U
-    assert ev(rule, stage("clinical", "T", "T2")).truth is T
-    assert ev(rule, stage("clinical", "T", "TX")).truth is U
+    assert ev(rule, stage("pathological", "T", "T1", RECENT)).truth is U
+    assert ev(rule, stage("clinical", "T", "T2", RECENT)).truth is T
+    assert ev(rule, stage("clinical", "T", "TX", RECENT)).truth is U
+
+
+def test_the_latest_stage_decides_only_while_fresh() -> None:
+    rule = {"op": "stage", "context": "clinical", "category": "T", "one_of": ["T2"]}
+    old = ev(rule, stage("clinical", "T", "T2", date(2026, 3, 1)))
+    assert old.truth is U and old.missing == ("a current clinical T stage",)
+    assert ev(rule, stage("clinical", "T", "T2")).truth is U  # undated: age unknown
+    assert (
+        ev({**rule, "within_days": 365}, stage("clinical", "T", "T2", date(2026, 3, 1))).truth is T
+    )
+
+
+def test_same_day_sources_that_disagree_are_unknown_with_both_shown() -> None:
+    rule = {"op": "stage", "context": "clinical", "category": "N", "one_of": ["N0"]}
+    a = stage("clinical", "N", "N0", RECENT)
+    b = stage("clinical", "N", "N2", RECENT)
+    found = ev(rule, a, b)
+    assert found.truth is U
+    assert "cN0" in found.reason and "cN2" in found.reason
+    assert set(found.evidence) == {a.sources[0], b.sources[0]}
+    # The same value twice is no conflict.
+    assert ev(rule, a, stage("clinical", "N", "cN0", RECENT)).truth is T
+
+
+def test_unrecorded_stage_counts_as_not_only_when_the_rule_says_so() -> None:
+    rule = {"op": "stage", "context": "pathological", "category": "N", "one_of": ["N1", "N2"]}
+    assert ev(rule).truth is U
+    found = ev({**rule, "if_unrecorded": "false"})
+    assert found.truth is F and found.assumptions
+    assert (
+        ev({**rule, "if_unrecorded": "false"}, stage("pathological", "N", "NX", RECENT)).truth is F
+    )
+    assert (
+        ev({**rule, "if_unrecorded": "false"}, stage("pathological", "N", "N1a", RECENT)).truth is T
+    )
 
 
 def test_stage_group_i() -> None:
     rule = {"op": "stage", "context": "clinical", "category": "group", "one_of": ["I"]}
-    assert ev(rule, stage("clinical", "group", "I")).truth is T
-    assert ev(rule, stage("clinical", "group", "IIA")).truth is F
+    assert ev(rule, stage("clinical", "group", "I", RECENT)).truth is T
+    assert ev(rule, stage("clinical", "group", "IIA", RECENT)).truth is F
 
 
-def test_stage_at_initial_diagnosis_takes_the_earliest() -> None:
-    facts = (
-        stage("clinical", "N", "N1", date(2026, 1, 5)),
-        stage("clinical", "N", "N0", date(2026, 6, 5)),
+def test_stage_at_initial_diagnosis_is_the_work_up_before_the_first_treatment() -> None:
+    workup = (
+        stage("clinical", "N", "N0", date(2026, 1, 5)),
+        stage("clinical", "N", "N1", date(2026, 1, 20)),  # MRI upstages during the work-up
     )
-    latest = {"op": "stage", "context": "clinical", "category": "N", "one_of": ["N0"]}
-    assert ev(latest, *facts).truth is T
-    assert ev({**latest, "when": "earliest"}, *facts).truth is F
+    restaged = stage("clinical", "N", "N0", date(2026, 6, 5))  # after chemoradiotherapy
+    crt = TreatmentFact(category="chemoradiotherapy", performed=date(2026, 2, 1))
+    initial = {
+        "op": "stage",
+        "context": "clinical",
+        "category": "N",
+        "one_of": ["N1"],
+        "when": "earliest",
+    }
+    found = ev(initial, *workup, restaged, crt)
+    assert found.truth is T  # the work-up's conclusion, not its first record nor the restaging
+    assert any("disagree" in a for a in found.assumptions)
+    # With no treatment recorded, every staging is taken as the work-up (and it says so).
+    untreated = ev(initial, *workup, restaged)
+    assert untreated.truth is F
+    assert any("no cancer-directed treatment" in a for a in untreated.assumptions)
 
 
 def test_stage_after_the_evaluation_date_is_ignored() -> None:
@@ -239,18 +305,45 @@ LIVER = MetastasisFact(present=True, site="liver", sources=["Condition/liver-met
 def test_metastasis_present_from_a_fact_an_m1_or_stage_iv() -> None:
     assert ev(MET, LIVER).truth is T
     assert ev(MET, stage("pathological", "M", "M1a")).truth is T
-    assert ev(MET, stage("clinical", "group", "IVA")).truth is T
+    assert ev(MET, cancer("rectum"), stage("clinical", "group", "IVA")).truth is T
+
+
+def test_a_stage_group_means_m1_only_through_the_sites_ajcc_table() -> None:
+    esophagus = cancer("esophagus")
+    assert ev(MET, esophagus, stage("clinical", "group", "IVB", RECENT)).truth is T
+    assert ev(MET, esophagus, stage("clinical", "group", "IVA", RECENT)).truth is F  # T4b/N3 M0
+    assert ev(MET, esophagus, stage("clinical", "group", "IV", RECENT)).truth is U
+    assert ev(MET, stage("clinical", "group", "IV", RECENT)).truth is U  # no primary, no table
+
+
+def test_an_explicit_m_category_wins_over_a_stage_group() -> None:
+    rectal = cancer("rectum")
+    m0 = stage("clinical", "M", "M0", RECENT)
+    assert ev(MET, rectal, m0, stage("clinical", "group", "IV", RECENT)).truth is F
 
 
 def test_metastasis_absent_from_m0_a_negative_record_or_a_stage_below_iv() -> None:
-    assert ev(MET, stage("clinical", "M", "M0")).truth is F
-    assert ev(MET, MetastasisFact(present=False)).truth is F
-    assert ev(MET, stage("clinical", "group", "IIIB")).truth is F
+    assert ev(MET, stage("clinical", "M", "M0", RECENT)).truth is F
+    assert ev(MET, MetastasisFact(present=False, effective=RECENT)).truth is F
+    assert ev(MET, cancer("rectum"), stage("clinical", "group", "IIIB", RECENT)).truth is F
     assert ev(MET).truth is U
 
 
+def test_absence_of_metastasis_needs_a_recent_assessment() -> None:
+    old = ev(MET, stage("clinical", "M", "M0", date(2026, 2, 1)))
+    assert old.truth is U and old.missing == ("a current M stage or metastasis assessment",)
+    assert ev(MET, stage("clinical", "M", "M0")).truth is U  # undated
+    assert (
+        ev({**MET, "within_days": 365}, stage("clinical", "M", "M0", date(2026, 2, 1))).truth is F
+    )
+    # A metastasis once recorded does not go stale.
+    assert (
+        ev(MET, MetastasisFact(present=True, site="liver", effective=date(2025, 1, 1))).truth is T
+    )
+
+
 def test_a_recorded_metastasis_outweighs_an_earlier_m0() -> None:
-    assert ev(MET, stage("clinical", "M", "M0"), LIVER).truth is T
+    assert ev(MET, stage("clinical", "M", "M0", RECENT), LIVER).truth is T
 
 
 def test_metastasis_at_a_site() -> None:
@@ -285,9 +378,10 @@ def test_anal_verge_distance_le_and_modality() -> None:
     mri = AnalVergeDistanceFact(cm=10, modality="mri", sources=["Observation/mri"])
     assert ev(rule, mri).truth is T
     assert ev(rule, mri.model_copy(update={"cm": 10.5})).truth is F
-    endoscopy = ev(rule, AnalVergeDistanceFact(cm=6, modality="endoscopy"))
-    assert endoscopy.truth is T
-    assert endoscopy.assumptions == ("measured by endoscopy, not mri",)
+    # "On MRI" needs an MRI measurement: an endoscopic one is shown but decides nothing.
+    endoscopy = ev(rule, AnalVergeDistanceFact(cm=6, modality="endoscopy", sources=["Obs/e"]))
+    assert endoscopy.truth is U
+    assert "endoscopy" in endoscopy.reason and endoscopy.evidence == ("Obs/e",)
     assert ev(rule).truth is U
 
 
@@ -326,8 +420,11 @@ def test_performance_thresholds_and_no_cross_scale() -> None:
     assert ev({"op": "performance", "scale": "ecog", "gt": 2}, ecog(2)).truth is F
     kps = {"op": "performance", "scale": "karnofsky", "lt": 70}
     assert ev(kps, ecog(3)).truth is U
-    assert ev(kps, PerformanceFact(scale="karnofsky", value=60)).truth is T
-    derived = ev(kps, PerformanceFact(scale="karnofsky", value=80, read_from="derived"))
+    assert ev(kps, PerformanceFact(scale="karnofsky", value=60, effective=RECENT_RESULT)).truth is T
+    derived = ev(
+        kps,
+        PerformanceFact(scale="karnofsky", value=80, read_from="derived", effective=RECENT_RESULT),
+    )
     assert derived.truth is F
     assert derived.assumptions
 
@@ -337,7 +434,12 @@ def test_a_derived_score_decides_only_when_its_whole_crosswalk_range_does() -> N
 
     def derived_kps(low: int, high: int) -> PerformanceFact:
         return PerformanceFact(
-            scale="karnofsky", value=low, range_low=low, range_high=high, read_from="derived"
+            scale="karnofsky",
+            value=low,
+            range_low=low,
+            range_high=high,
+            read_from="derived",
+            effective=RECENT_RESULT,
         )
 
     straddling = ev(kps_below_70, derived_kps(50, 70))  # from ECOG 2
@@ -346,7 +448,12 @@ def test_a_derived_score_decides_only_when_its_whole_crosswalk_range_does() -> N
     assert ev(kps_below_70, derived_kps(70, 90)).truth is F  # from ECOG 1
     assert ev(kps_below_70, derived_kps(30, 50)).truth is T  # from ECOG 3
     # A recorded score is never treated as a range.
-    assert ev(kps_below_70, PerformanceFact(scale="karnofsky", value=60)).truth is T
+    assert (
+        ev(
+            kps_below_70, PerformanceFact(scale="karnofsky", value=60, effective=RECENT_RESULT)
+        ).truth
+        is T
+    )
 
 
 # --- labs ------------------------------------------------------------------------------
@@ -408,21 +515,41 @@ def test_lab_within_days() -> None:
     stale = lab("hemoglobin", 120, "g/L", effective=date(2026, 10, 1))
     assert ev(rule, fresh).truth is T
     assert ev(rule, stale).truth is U
-    assert ev(rule, lab("hemoglobin", 120, "g/L")).truth is U
+    assert ev(rule, lab("hemoglobin", 120, "g/L", effective=None)).truth is U
 
 
-def test_an_old_result_without_a_window_decides_but_says_how_old() -> None:
+def test_a_result_older_than_its_freshness_window_is_unknown_and_shown() -> None:
     rule = {"op": "lab", "analyte": "hemoglobin", "unit": "g/L", "gte": 100}
     old = ev(rule, lab("hemoglobin", 120, "g/L", effective=date(2026, 9, 1)))
-    assert old.truth is T
-    assert "2026-09-01" in old.reason
-    assert old.assumptions == (
-        "the latest hemoglobin result is 82 days old; the criterion sets no time window",
-    )
+    assert old.truth is U
+    assert "2026-09-01" in old.reason and old.evidence == ("Observation/hemoglobin",)
+    assert old.missing == ("a current hemoglobin result",)
     recent = ev(rule, lab("hemoglobin", 120, "g/L", effective=date(2026, 11, 1)))
-    assert recent.truth is T and recent.assumptions == ()
-    undated = ev(rule, lab("hemoglobin", 120, "g/L"))
-    assert undated.assumptions == ("the latest hemoglobin result is undated",)
+    assert recent.truth is T and "2026-11-01" in recent.reason
+    assert ev(rule, lab("hemoglobin", 120, "g/L", effective=None)).truth is U  # undated
+    # A criterion's own window overrides the default.
+    wide = {**rule, "within_days": 120}
+    assert ev(wide, lab("hemoglobin", 120, "g/L", effective=date(2026, 9, 1))).truth is T
+
+
+def test_a_newer_result_that_could_not_be_read_never_yields_to_an_older_one() -> None:
+    rule = {"op": "lab", "analyte": "hemoglobin", "unit": "g/L", "gte": 100}
+    older = lab("hemoglobin", 130, "g/L", effective=date(2026, 11, 10))
+    unread = UnreadableFact(
+        family="lab", key="hemoglobin", effective=date(2026, 11, 20), sources=["Observation/x"]
+    )
+    found = ev(rule, older, unread)
+    assert found.truth is U
+    assert found.evidence == ("Observation/x", "Observation/hemoglobin")
+    # An unreadable result older than the readable one changes nothing.
+    stale_unread = unread.model_copy(update={"effective": date(2026, 11, 1)})
+    assert ev(rule, older, stale_unread).truth is T
+    # The same holds for performance status.
+    ecog_rule = {"op": "performance", "scale": "ecog", "lte": 1}
+    bad_ecog = UnreadableFact(
+        family="performance", key="ecog", effective=date(2026, 11, 20), sources=["Observation/e"]
+    )
+    assert ev(ecog_rule, ecog(0), bad_ecog).truth is U
 
 
 def test_lab_uln_multiple() -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from app.eligibility.labels import label_list
 from app.eligibility.language import OtherMalignancyRule, PrimaryCancerCountRule, PrimaryCancerRule
 from app.eligibility.logic import Finding, Truth, all_of, any_of
-from app.eligibility.operators.absence import ABSENT_DIAGNOSIS
+from app.eligibility.operators.absence import ABSENT_DIAGNOSIS, not_before, unplaced_review
 from app.eligibility.operators.bounds import bounds_hold
 from app.eligibility.operators.registry import Evaluator, operator
 from app.eligibility.operators.timing import current, dated_hit, months_before
@@ -121,6 +121,9 @@ def _primary_cancer_count(rule: PrimaryCancerCountRule) -> Evaluator:
                 missing=["number of primary tumors"],
                 evidence=ev,
             )
+        review = unplaced_review(facts, "Condition", f"another primary cancer at {where}")
+        if review is not None:
+            return review
         return Finding.false(
             f"{distinct} primary cancer recorded at {where}",
             evidence=ev,
@@ -134,9 +137,9 @@ def _primary_cancer_count(rule: PrimaryCancerCountRule) -> Evaluator:
 def _other_malignancy(rule: OtherMalignancyRule) -> Evaluator:
     def evaluate(facts: PatientView) -> Finding:
         primaries = current(facts, PrimaryCancerFact)
-        own = [p for p in primaries if _at(p.site, rule.index_sites)]
-        own_sources = {s for p in own for s in p.sources}
-        own_codes = {c for p in own for c in p.codes}
+        index = [p for p in primaries if _at(p.site, rule.index_sites)]
+        own_sources = {s for p in index for s in p.sources}
+        own_codes = {c for p in index for c in p.codes}
         # A primary the vocabulary could not place is an unknown below, not a malignancy.
         own_sources |= {s for p in primaries if p.site is None for s in p.sources}
         excepted_sources = {
@@ -176,13 +179,21 @@ def _other_malignancy(rule: OtherMalignancyRule) -> Evaluator:
             hits.append(
                 dated_hit(c.display or "malignancy", c.onset or c.effective, cutoff, c.sources)
             )
+        own = label_list(list(rule.index_sites))
+        review = unplaced_review(
+            facts,
+            "Condition",
+            f"a malignancy other than the cancer of the {own}",
+            not_before(cutoff),
+        )
         if not hits:
+            if review is not None:
+                return review
             return Finding.false(
-                "no record of a malignancy other than the cancer of the "
-                f"{label_list(list(rule.index_sites))}",
+                f"no record of a malignancy other than the cancer of the {own}",
                 assumptions=[ABSENT_DIAGNOSIS],
             )
-        found = any_of(hits)
+        found = any_of([*hits, *([review] if review else [])])
         if found.truth is Truth.FALSE:
             return Finding.false(found.reason, evidence=found.evidence)
         return found

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from app.eligibility.language import AllOf, AnyOf, JudgementRule, Not
-from app.eligibility.logic import Finding, all_of, any_of, negate
+from app.eligibility.logic import REVIEW_MARK, Finding, all_of, any_of, negate
 from app.eligibility.operators.registry import Evaluator, compile_rule, operator
 
-# `missing` entries of a judgement start with this: the unknown needs a person, not data.
-REVIEW_MARK = "review: "
+__all__ = ["REVIEW_MARK", "needs_review_only"]
 
 
 @operator(AllOf)
@@ -30,12 +29,10 @@ def _not(rule: Not) -> Evaluator:
 
 @operator(JudgementRule)
 def _judgement(rule: JudgementRule) -> Evaluator:
-    found = Finding.unknown(
-        f"for a person to decide: {rule.question}", missing=[REVIEW_MARK + rule.question]
-    )
+    found = Finding.review(rule.question)
     return lambda facts: found
 
 
 def needs_review_only(finding: Finding) -> bool:
     """Whether an unknown finding is unknown only for questions a person must answer."""
-    return bool(finding.missing) and all(m.startswith(REVIEW_MARK) for m in finding.missing)
+    return finding.review_only

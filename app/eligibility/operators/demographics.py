@@ -6,6 +6,7 @@ from app.eligibility.labels import label_list
 from app.eligibility.language import AgeRule, LactatingRule, PregnantRule, SexRule
 from app.eligibility.logic import Finding, Truth
 from app.eligibility.operators.bounds import bounds_text, compare, within_range
+from app.eligibility.operators.freshness import max_days, too_old
 from app.eligibility.operators.registry import Evaluator, operator
 from app.eligibility.operators.timing import current
 from app.eligibility.view import PatientView
@@ -51,20 +52,25 @@ def _sex(rule: SexRule) -> Evaluator:
 
 
 @operator(PregnantRule)
-def _pregnant(_: PregnantRule) -> Evaluator:
+def _pregnant(rule: PregnantRule) -> Evaluator:
+    days = max_days("pregnancy", rule.within_days)
+
     def evaluate(facts: PatientView) -> Finding:
         found = current(facts, PregnancyFact)
-        if found:
-            f = found[0]
-            word = "pregnant" if f.pregnant else "not pregnant"
-            return Finding(
-                Truth(str(f.pregnant).lower()),
-                f"recorded {word} ({f.effective or 'undated'})",
-                tuple(f.sources),
-            )
         sex = facts.first(SexFact)
         if sex is not None and sex.value == "male":
             return Finding.false("male patient", evidence=sex.sources)
+        if found:
+            f = found[0]
+            word = "pregnant" if f.pregnant else "not pregnant"
+            shown = f"recorded {word} ({f.effective or 'undated'})"
+            if too_old(f.effective, facts.as_of, days):
+                return Finding.unknown(
+                    f"{shown}: older than {days} days",
+                    missing=["a current pregnancy test"],
+                    evidence=f.sources,
+                )
+            return Finding(Truth(str(f.pregnant).lower()), shown, tuple(f.sources))
         return Finding.unknown("no pregnancy status or test recorded", missing=["pregnancy test"])
 
     return evaluate
@@ -72,18 +78,31 @@ def _pregnant(_: PregnantRule) -> Evaluator:
 
 @operator(LactatingRule)
 def _lactating(rule: LactatingRule) -> Evaluator:
+    days = max_days("lactation", rule.within_days)
+
     def evaluate(facts: PatientView) -> Finding:
         found = current(facts, LactationFact)
-        if found:
-            f = found[0]
-            word = "breastfeeding" if f.lactating else "not breastfeeding"
-            return Finding(Truth(str(f.lactating).lower()), f"recorded {word}", tuple(f.sources))
         sex = facts.first(SexFact)
         if sex is not None and sex.value == "male":
             return Finding.false("male patient", evidence=sex.sources)
+        stale: list[str] = []
+        if found:
+            f = found[0]
+            word = "breastfeeding" if f.lactating else "not breastfeeding"
+            shown = f"recorded {word} ({f.effective or 'undated'})"
+            if not too_old(f.effective, facts.as_of, days):
+                return Finding(Truth(str(f.lactating).lower()), shown, tuple(f.sources))
+            stale = list(f.sources)
+            if rule.if_unrecorded != "false":
+                return Finding.unknown(
+                    f"{shown}: older than {days} days",
+                    missing=["a current lactation status"],
+                    evidence=stale,
+                )
         if rule.if_unrecorded == "false":
             return Finding.false(
-                "no record of breastfeeding",
+                "no current record of breastfeeding",
+                evidence=stale,
                 assumptions=["no record of breastfeeding counts as not"],
             )
         return Finding.unknown("breastfeeding not recorded", missing=["lactation status"])

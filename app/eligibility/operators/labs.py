@@ -3,49 +3,43 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 
 from app.eligibility.labels import ANALYTE_LABELS, CANONICAL_UNITS
 from app.eligibility.language import LabRule, LabUlnRule
 from app.eligibility.logic import Finding
 from app.eligibility.operators.bounds import bounds_hold, bounds_text, compare, num
+from app.eligibility.operators.freshness import max_days, newer_unreadable, too_old
 from app.eligibility.operators.registry import Evaluator, operator
 from app.eligibility.units import converter
 from app.eligibility.view import PatientView
 from app.facts.model import Analyte, LabFact
 
-# A result older than this, under a criterion that sets no time window, still decides it,
-# but the verdict says how old it is: protocols usually mean a recent value.
-STALE_LAB_DAYS = 28
 
-
-def _dated(finding: Finding, fact: LabFact, as_of: date, within_days: int | None) -> Finding:
-    """The finding with the result's date in its reason, and an assumption when it is old."""
+def _dated(finding: Finding, fact: LabFact) -> Finding:
+    """The finding with the result's date in its reason."""
     if fact.effective is None:
-        note = f"the latest {ANALYTE_LABELS[fact.analyte]} result is undated"
-        return replace(finding, assumptions=(*finding.assumptions, note))
-    reason = f"{finding.reason} (result of {fact.effective.isoformat()})"
-    age = (as_of - fact.effective).days
-    if within_days is None and age > STALE_LAB_DAYS:
-        note = (
-            f"the latest {ANALYTE_LABELS[fact.analyte]} result is {age} days old; "
-            "the criterion sets no time window"
-        )
-        return replace(finding, reason=reason, assumptions=(*finding.assumptions, note))
-    return replace(finding, reason=reason)
+        return finding
+    return replace(finding, reason=f"{finding.reason} (result of {fact.effective.isoformat()})")
 
 
 def _lab_fact(facts: PatientView, analyte: Analyte, within_days: int | None) -> LabFact | Finding:
     label = ANALYTE_LABELS[analyte]
+    days = max_days("lab", within_days)
     fact = facts.first(LabFact, lambda f: f.analyte == analyte)
+    unread = newer_unreadable(facts, "lab", analyte, fact.effective if fact else None)
+    if unread is not None:
+        return Finding.unknown(
+            f"the {label} result of {unread.effective} could not be read"
+            + (f"; the older one of {fact.effective} does not stand in for it" if fact else ""),
+            missing=[f"a readable current {label} result"],
+            evidence=[*unread.sources, *(fact.sources if fact else [])],
+        )
     if fact is None:
         return Finding.unknown(f"no {label} result recorded", missing=[f"{label} result"])
-    if within_days is not None and (
-        fact.effective is None or (facts.as_of - fact.effective).days > within_days
-    ):
+    if too_old(fact.effective, facts.as_of, days):
         return Finding.unknown(
-            f"latest {label} ({fact.effective or 'undated'}) is older than {within_days} days",
-            missing=[f"recent {label} result"],
+            f"the latest {label} ({fact.effective or 'undated'}) is older than {days} days",
+            missing=[f"a current {label} result"],
             evidence=fact.sources,
         )
     return fact
@@ -78,7 +72,7 @@ def _lab(rule: LabRule) -> Evaluator:
                     evidence=fact.sources,
                 )
         finding = compare(rule, value, label, rule.unit, fact.sources)
-        return _dated(finding, fact, facts.as_of, rule.within_days)
+        return _dated(finding, fact)
 
     return evaluate
 
@@ -108,6 +102,6 @@ def _lab_uln(rule: LabUlnRule) -> Evaluator:
                 f"{subject} {num(ratio)} x ULN, not {bounds_text(rule)} x ULN",
                 evidence=fact.sources,
             )
-        return _dated(finding, fact, facts.as_of, rule.within_days)
+        return _dated(finding, fact)
 
     return evaluate

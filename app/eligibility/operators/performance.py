@@ -6,6 +6,7 @@ from app.eligibility.labels import SCALE_LABELS
 from app.eligibility.language import PerformanceRule
 from app.eligibility.logic import Finding
 from app.eligibility.operators.bounds import bounds_text, compare, within_range
+from app.eligibility.operators.freshness import max_days, newer_unreadable, too_old
 from app.eligibility.operators.registry import Evaluator, operator
 from app.eligibility.view import PatientView
 from app.facts.model import PerformanceFact
@@ -15,10 +16,31 @@ from app.facts.model import PerformanceFact
 def _performance(rule: PerformanceRule) -> Evaluator:
     scale = SCALE_LABELS[rule.scale]
 
+    days = max_days("performance", rule.within_days)
+
     def evaluate(facts: PatientView) -> Finding:
         f = facts.first(PerformanceFact, lambda p: p.scale == rule.scale)
+        # A newer score of either scale that could not be read leaves the older one undecided.
+        unread = [
+            u
+            for key in ("ecog", "karnofsky")
+            if (u := newer_unreadable(facts, "performance", key, f.effective if f else None))
+        ]
+        if unread:
+            return Finding.unknown(
+                f"a performance status of {unread[0].effective} could not be read",
+                missing=[f"a readable current {scale}"],
+                evidence=[*unread[0].sources, *(f.sources if f else [])],
+            )
         if f is None:
             return Finding.unknown(f"no {scale} performance status recorded", missing=[scale])
+        if too_old(f.effective, facts.as_of, days):
+            return Finding.unknown(
+                f"the latest {scale} ({f.value}, {f.effective or 'undated'}) is older than "
+                f"{days} days",
+                missing=[f"a current {scale}"],
+                evidence=f.sources,
+            )
         if f.read_from != "derived":
             return compare(rule, f.value, scale, "", f.sources)
         note = f"{scale} mapped from the other scale"

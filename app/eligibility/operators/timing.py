@@ -12,6 +12,10 @@ from app.facts.model import Fact
 
 F = TypeVar("F", bound=Fact)
 
+# A procedure that found the cancer (a polypectomy of a malignant polyp) may predate the
+# recorded diagnosis by weeks; one years earlier was for something else.
+FOR_CANCER_DAYS_BEFORE = 120
+
 
 def months_before(day: date, months: int) -> date:
     """The same day ``months`` calendar months earlier (clamped to the month's end)."""
@@ -46,13 +50,30 @@ def when_text(when: str) -> str:
     return " at initial diagnosis" if when == "earliest" else ""
 
 
-def dated_hit(what: str, when: date | None, cutoff: date | None, ev: Sequence[str]) -> Finding:
+def dated_hit(
+    what: str,
+    when: date | None,
+    cutoff: date | None,
+    ev: Sequence[str],
+    latest: date | None = None,
+) -> Finding:
+    """Whether a dated record falls in a window starting at ``cutoff``. A date known only
+    to the month or year is the range ``when``..``latest``: decided only when the whole
+    range is on one side of the cutoff."""
     if cutoff is None:
         return Finding.true(f"{what} recorded", evidence=ev)
     if when is None:
         return Finding.unknown(
             f"{what} recorded without a date", missing=["diagnosis date"], evidence=ev
         )
+    last = latest or when
+    shown = f"{when}" if latest is None else f"{when} to {latest} (date not recorded to the day)"
     if when >= cutoff:
-        return Finding.true(f"{what} recorded on {when}", evidence=ev)
-    return Finding.false(f"{what} recorded on {when}, before {cutoff}", evidence=ev)
+        return Finding.true(f"{what} recorded on {shown}", evidence=ev)
+    if last < cutoff:
+        return Finding.false(f"{what} recorded on {shown}, before {cutoff}", evidence=ev)
+    return Finding.unknown(
+        f"{what} recorded on {shown}: the window starts {cutoff}, inside that range",
+        missing=["exact date"],
+        evidence=ev,
+    )

@@ -65,9 +65,14 @@ def _anal_verge(rule: AnalVergeDistanceRule) -> Evaluator:
         )
         assumptions = []
         if rule.modalities and not preferred and found:
-            preferred = found
-            assumptions.append(
-                f"measured by {found[0].modality or 'an unrecorded method'}, not {wanted_mod}"
+            # "On MRI" needs an MRI measurement: another method's is shown, but decides nothing.
+            shown = ", ".join(
+                f"{num(f.cm)} cm by {f.modality or 'an unrecorded method'}" for f in found
+            )
+            return Finding.unknown(
+                f"distance from the anal verge recorded only as {shown}, not by {wanted_mod}",
+                missing=[f"distance from anal verge by {wanted_mod}"],
+                evidence=[s for f in found for s in f.sources],
             )
         fact, assumption = pick(preferred, rule.when)
         if fact is None:
