@@ -68,7 +68,9 @@ class Settings(BaseSettings):
     fhir_smart_scope: str = Field(
         default=(
             "system/Patient.read system/Condition.read system/Observation.read "
-            "system/DiagnosticReport.read system/Procedure.read"
+            "system/DiagnosticReport.read system/Procedure.read "
+            "system/MedicationRequest.read system/MedicationStatement.read "
+            "system/MedicationAdministration.read system/Medication.read"
         ),
         description="Scopes requested from the token endpoint (SMART v1 read scopes by default).",
     )

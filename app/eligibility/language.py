@@ -48,6 +48,7 @@ from app.facts.model import (
     SubmucosalLevel,
     TreatmentCategory,
 )
+from app.vocabulary.medications import DrugClass
 
 # ClinicalTrials.gov overall status values (API v2 enum).
 RecruitmentStatus = Literal[
@@ -350,6 +351,33 @@ class TreatmentRule(Strict):
     if_unrecorded: IfUnrecorded = "false"
 
 
+class MedicationRule(Strict):
+    """A drug of one of the classes was given or taken (a class covers its subclasses:
+    chemotherapy covers fluoropyrimidine, platinum, ...). With within_days or within_months:
+    the exposure is ongoing or ended within that window before the evaluation date. With
+    ended_at_least_days_ago: true when no exposure is ongoing or ended within that many days
+    (at least 4 weeks since the last chemotherapy; none at all counts too). No recorded
+    medication counts as none (the verdict says so); a recorded drug that is unclassified,
+    classed only coarsely (systemic therapy, for a rule on chemotherapy), investigational, or
+    of uncertain status is for a person to review; dates that cannot settle the window
+    (a partial date across its limit, no end date) leave it unknown."""
+
+    op: Literal["medication"]
+    classes: list[DrugClass] = Field(min_length=1, examples=[["anti_pd1_pdl1"]])
+    within_days: int | None = Field(default=None, ge=1)
+    within_months: int | None = Field(default=None, ge=1)
+    ended_at_least_days_ago: int | None = Field(default=None, ge=1, examples=[28])
+
+    @model_validator(mode="after")
+    def _one_window(self) -> Self:
+        given = [self.within_days, self.within_months, self.ended_at_least_days_ago]
+        if sum(w is not None for w in given) > 1:
+            raise ValueError(
+                "give at most one of within_days, within_months, ended_at_least_days_ago"
+            )
+        return self
+
+
 class PregnantRule(Strict):
     """The patient is pregnant. False for a male patient; otherwise unknown unless recorded
     within `within_days` (default 7: a negative test must be recent)."""
@@ -415,6 +443,7 @@ Rule = Annotated[
     | LabUlnRule
     | ConditionRule
     | TreatmentRule
+    | MedicationRule
     | PregnantRule
     | LactatingRule
     | BiomarkerRule

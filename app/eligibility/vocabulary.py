@@ -46,6 +46,7 @@ VALUE_SETS = (
     "TreatmentCategory",
     "LocalExcisionTechnique",
     "BodyRegion",
+    "DrugClass",
 )
 
 

@@ -27,6 +27,8 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.vocabulary.medications import DrugClass
+
 ReadFrom = Literal["code", "text", "derived"]
 
 # c, p and yp staging are different facts with different dates; never merged.
@@ -521,6 +523,36 @@ class UnclassifiedFact(Fact):
     codes: list[str] = Field(default_factory=list)
 
 
+DatePrecision = Literal["year", "month", "day"]
+MedicationResource = Literal["MedicationRequest", "MedicationStatement", "MedicationAdministration"]
+
+
+class MedicationFact(Fact):
+    """One drug (one ingredient of a product) the patient was given or took, with its dates.
+
+    ``drug_classes`` come from app/vocabulary/data/medications.yaml; empty when the vocabulary
+    cannot classify the drug (a data-quality warning names the resource). ``exposure`` is
+    ``uncertain`` when the status leaves open whether any dose was given (a stopped or
+    on-hold order, status unknown). A partial date keeps its precision: a start of
+    "2026-05" is ``started`` 2026-05-01 with ``started_precision`` month, i.e. any day of May.
+    """
+
+    kind: Literal["medication"] = "medication"
+    ingredient: str | None = Field(default=None, description="e.g. 'capecitabine'.")
+    display: str | None = Field(default=None, description="The drug's name as recorded.")
+    drug_classes: list[DrugClass] = Field(default_factory=list)
+    rxnorm: list[str] = Field(default_factory=list)
+    atc: list[str] = Field(default_factory=list)
+    resource_type: MedicationResource
+    status: str = Field(description="The resource's status as recorded, e.g. 'completed'.")
+    exposure: Literal["recorded", "uncertain"] = "recorded"
+    started: date | None = None
+    started_precision: DatePrecision | None = None
+    ended: date | None = None
+    ended_precision: DatePrecision | None = None
+    ongoing: bool = Field(default=False, description="Still given or taken (active).")
+
+
 AnyFact = Annotated[
     AgeFact
     | SexFact
@@ -543,7 +575,8 @@ AnyFact = Annotated[
     | ConditionFact
     | TreatmentFact
     | UnclassifiedFact
-    | UnreadableFact,
+    | UnreadableFact
+    | MedicationFact,
     Field(discriminator="kind"),
 ]
 

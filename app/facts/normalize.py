@@ -4,7 +4,8 @@ Cost follows the resources that matter, not the size of the record:
 
 1. Each raw resource is routed by its codes, read straight from the JSON (a dict lookup
    per coding). Resources with codes trialmatch does not read are never validated; they
-   are counted in one data-quality warning.
+   are counted in one data-quality warning. Medications are routed by their status: only
+   what was given or taken is validated (`app.facts.medications`).
 2. Routed resources are validated once with their `fhir.resources.R4B` model (broken
    elements repaired or the resource skipped, with a warning; `app.facts.validation`)
    and handed to the concept module that reads them.
@@ -42,6 +43,7 @@ from app.facts import (
     demographics,
     history,
     labs,
+    medications,
     pathology,
     performance,
     report_text,
@@ -94,7 +96,10 @@ def normalize(record: PatientRecord, as_of: date) -> PatientFacts:
         if not _is_real(raw):
             continue
         if not raw_codings(raw.get("code")):
-            reading.warn("resource.no_code", "The resource has no readable code.", reference(raw))
+            if not _names(raw.get("code")).strip():  # text only is unclassified, not codeless
+                reading.warn(
+                    "resource.no_code", "The resource has no readable code.", reference(raw)
+                )
             _unclassified(reading, raw, "Condition")
         elif _condition_relevant(raw):
             condition = validate(Condition, raw, reading)
@@ -138,6 +143,13 @@ def normalize(record: PatientRecord, as_of: date) -> PatientFacts:
             "treatment.",
             None,
         )
+    catalog = medications.Catalog(record.of_type("Medication"), reading)
+    for kind, model in medications.MODELS.items():
+        for raw in record.of_type(kind):
+            if medications.raw_is_exposure(raw):
+                resource = validate(model, raw, reading)
+                if resource is not None:
+                    _guarded(reading, resource, medications.read_exposure, resource, catalog)
     for raw in record.of_type("DiagnosticReport"):
         if _report_has_text(raw) and _is_real(raw):
             report = validate(DiagnosticReport, raw, reading)

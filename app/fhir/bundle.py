@@ -2,8 +2,10 @@
 
 Any ``Bundle.type`` is accepted (collection, transaction, searchset, ...). The Bundle must
 hold exactly one Patient; it is taken to be that patient's record. Condition, Observation,
-DiagnosticReport and Procedure resources are kept as raw JSON (the normalizer validates
-only those whose codes matter); every other resource type is ignored.
+DiagnosticReport, Procedure, MedicationRequest, MedicationStatement, MedicationAdministration
+and Medication resources are kept as raw JSON (the normalizer validates only those whose
+codes matter); every other resource type is ignored. A Medication has no subject: it is
+read only where a medication resource of the patient names it.
 
 Real senders are sloppy: public MITRE fixtures reference several patient ids in a
 one-patient Bundle, or none. A resource whose ``subject`` names someone else is still
@@ -27,7 +29,7 @@ import orjson
 
 from app.errors import InvalidInput
 from app.facts.model import DataQualityWarning
-from app.fhir.record import READ_TYPES, FhirJson, PatientRecord
+from app.fhir.record import READ_TYPES, SUBJECTLESS_TYPES, FhirJson, PatientRecord
 
 
 def read_bundle(data: bytes | dict[str, Any], *, strict: bool = False) -> PatientRecord:
@@ -78,6 +80,9 @@ def read_bundle(data: bytes | dict[str, Any], *, strict: bool = False) -> Patien
                 )
                 continue
             seen.add((kind, rid))
+        if kind in SUBJECTLESS_TYPES:
+            record.resources[kind].append(resource)
+            continue
         subject = _subject_reference(resource)
         if subject is None:
             record.warnings.append(
@@ -136,7 +141,7 @@ def _is_own_url(subject: str, own: set[str]) -> bool:
 
 
 def _subject_reference(resource: FhirJson) -> str | None:
-    # The four types read here use ``subject``; ``patient`` is its name in some others.
+    # The types read here use ``subject``; ``patient`` is its name in some others.
     subject = resource.get("subject", resource.get("patient"))
     if not isinstance(subject, dict):
         return None

@@ -2,9 +2,12 @@
 
 One shared ``httpx.AsyncClient`` (opened and closed by the caller, e.g. the app lifespan)
 carries every request. `FhirClient.fetch_record` reads ``Patient/{id}``, then searches
-Condition, Observation, DiagnosticReport and Procedure by patient, concurrently, and
-follows each search's ``Bundle.link[next]`` to the end, only within the base URL's
-origin. Example::
+Condition, Observation, DiagnosticReport, Procedure, MedicationRequest, MedicationStatement
+and MedicationAdministration by patient, concurrently, and follows each search's
+``Bundle.link[next]`` to the end, only within the base URL's origin. The medication
+searches ask for the Medication each names (``_include=<type>:medication``); one the server
+did not include is read by its id (``Medication/{id}``; one the server does not have stays
+out, and the normalizer warns that the drug is unclassified). Example::
 
     async with httpx.AsyncClient() as http:
         client = FhirClient(http, "https://ehr.example.org/fhir", auth=NoAuth())
@@ -57,7 +60,7 @@ import orjson
 from app.config import Settings
 from app.errors import ApiError, InvalidInput, NotFound, UpstreamError
 from app.facts.model import DataQualityWarning
-from app.fhir.record import READ_TYPES, FhirJson, PatientRecord
+from app.fhir.record import READ_TYPES, SUBJECTLESS_TYPES, FhirJson, PatientRecord
 from app.fhir.smart import Auth, NoAuth, auth_from_settings
 
 log = logging.getLogger("trialmatch.fhir")
@@ -73,6 +76,9 @@ FHIR_JSON = "application/fhir+json"
 # Issue codes come from a fixed FHIR value set, so they are safe to name in a message;
 # `diagnostics` and `details.text` are free text and may hold patient data: never shown.
 ISSUE_CODE = re.compile(r"[a-z][a-z-]{0,39}")
+# The searches that name a Medication by reference, and the reference that names one here.
+MEDICATION_SEARCHES = ("MedicationRequest", "MedicationStatement", "MedicationAdministration")
+MEDICATION_REFERENCE = re.compile(r"(?:^|/)Medication/([A-Za-z0-9.\-]{1,64})$")
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,7 @@ class _Pull:
     resources: int = 0
     timings: list[SearchTiming] = field(default_factory=list)
     warnings: list[DataQualityWarning] = field(default_factory=list)
+    included: dict[str, FhirJson] = field(default_factory=dict)  # Medication id -> resource
 
 
 def _unavailable(msg: str) -> UpstreamError:
@@ -247,7 +254,47 @@ class FhirClient:
                     continue  # Observation found by both its code and its category
                 seen.add(key)
                 resources[rtype].append(resource)
+        resources["Medication"] = await self._medications(resources, pull)
         return PatientRecord(patient=patient, resources=resources, warnings=pull.warnings)
+
+    async def _medications(
+        self, resources: dict[str, list[FhirJson]], pull: _Pull
+    ) -> list[FhirJson]:
+        """The Medications the patient's medication resources name: those the searches
+        included, and the others read by id."""
+        wanted: list[str] = []
+        for rtype in MEDICATION_SEARCHES:
+            for resource in resources[rtype]:
+                ref = resource.get("medicationReference")
+                target = ref.get("reference") if isinstance(ref, dict) else None
+                found = MEDICATION_REFERENCE.search(target) if isinstance(target, str) else None
+                if found and found[1] not in pull.included and found[1] not in wanted:
+                    wanted.append(found[1])
+        try:
+            async with asyncio.TaskGroup() as group:
+                for mid in wanted:
+                    group.create_task(self._read_medication(mid, pull))
+        except BaseExceptionGroup as errors:
+            raise _first_error(errors) from None
+        return list(pull.included.values())
+
+    async def _read_medication(self, medication_id: str, pull: _Pull) -> None:
+        started = time.perf_counter()
+        response = await self._get(f"{self._base}/Medication/{medication_id}")
+        if response.status_code in (404, 410):
+            return  # named but not served: the normalizer says the drug is unclassified
+        body = self._body(response)
+        if body.get("resourceType") != "Medication" or body.get("id") not in (None, medication_id):
+            raise _unavailable("The EHR answered a Medication read with something else.")
+        pull.pages += 1
+        pull.resources += 1
+        if pull.resources > self._options.max_resources:
+            raise UpstreamError(
+                "fhir.too_many_resources",
+                f"The patient's record holds more than {self._options.max_resources} resources.",
+            )
+        pull.included[medication_id] = {**body, "id": medication_id}
+        pull.timings.append(SearchTiming("Medication", 1, 1, time.perf_counter() - started))
 
     def _searches(
         self, patient_id: str, codes: Sequence[str], categories: Sequence[str]
@@ -255,7 +302,16 @@ class FhirClient:
         def params(**extra: str) -> dict[str, str]:
             return {"patient": patient_id, **extra, "_count": str(self._options.page_size)}
 
-        searches = [(rtype, params()) for rtype in READ_TYPES if rtype != "Observation"]
+        searches = [
+            (
+                rtype,
+                params(_include=f"{rtype}:medication")
+                if rtype in MEDICATION_SEARCHES
+                else params(),
+            )
+            for rtype in READ_TYPES
+            if rtype != "Observation" and rtype not in SUBJECTLESS_TYPES
+        ]
         size = self._options.codes_per_search
         unique_codes = list(dict.fromkeys(codes))
         for i in range(0, len(unique_codes), size):
@@ -339,6 +395,9 @@ class FhirClient:
                     _raise_if_error(resource)
                 continue
             if mode == "include" or kind != rtype:
+                rid = resource.get("id")
+                if kind in SUBJECTLESS_TYPES and isinstance(rid, str) and FHIR_ID.fullmatch(rid):
+                    pull.included[rid] = resource  # a Medication named by this page's resources
                 continue
             if not _about_patient(resource, patient_id):
                 # Another patient's data must never reach this patient's match.

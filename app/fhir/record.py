@@ -14,7 +14,18 @@ from typing import Any
 from app.facts.model import DataQualityWarning
 
 # The resource types trialmatch reads; anything else in a Bundle is ignored.
-READ_TYPES = ("Condition", "Observation", "DiagnosticReport", "Procedure")
+READ_TYPES = (
+    "Condition",
+    "Observation",
+    "DiagnosticReport",
+    "Procedure",
+    "MedicationRequest",
+    "MedicationStatement",
+    "MedicationAdministration",
+    "Medication",
+)
+# Read only as what another resource names (a MedicationRequest's medication): no subject.
+SUBJECTLESS_TYPES = frozenset({"Medication"})
 
 FhirJson = dict[str, Any]
 

@@ -37,7 +37,8 @@ OPERATOR_CONCEPTS: dict[str, tuple[codes.Concept, ...]] = {
     "pregnant": ("pregnancy",),
     "lactating": ("pregnancy",),
 }
-# Operators whose facts come from Patient, Condition, Procedure or report text only.
+# Operators whose facts come from Patient, Condition, Procedure, medication resources or
+# report text only (the pull searches those whatever the library reads).
 NO_OBSERVATION = frozenset(
     {
         "all",
@@ -51,6 +52,7 @@ NO_OBSERVATION = frozenset(
         "submucosal_invasion",
         "condition",
         "treatment",
+        "medication",
         "judgement",
     }
 )

@@ -63,7 +63,12 @@ def ehr(observations: Handler | None = None) -> Callable[[httpx.Request], Any]:
             return observations(request)
         if path in ("/fhir/Condition", "/fhir/Observation", "/fhir/DiagnosticReport"):
             return searchset()
-        if path == "/fhir/Procedure":
+        if path in (
+            "/fhir/Procedure",
+            "/fhir/MedicationRequest",
+            "/fhir/MedicationStatement",
+            "/fhir/MedicationAdministration",
+        ):
             return searchset()
         return fhir({"resourceType": "OperationOutcome", "issue": []}, 404)
 
@@ -377,6 +382,9 @@ def test_observation_searches_name_codes_and_categories_and_merge_them() -> None
         "Observation",
         "DiagnosticReport",
         "Procedure",
+        "MedicationRequest",
+        "MedicationStatement",
+        "MedicationAdministration",
     }
 
 

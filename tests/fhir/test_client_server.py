@@ -174,3 +174,55 @@ def test_static_bearer_token(smart_server: SmartServer) -> None:
     assert len(record.of_type("Observation")) == 50
     error = error_of(smart_server.base_url, PAGING_PATIENT, auth=BearerAuth("wrong-token"))
     assert error.details[0].type == "fhir.unauthorized"
+
+
+MEDS_PATIENT = "tm-rectal-meds-1"
+MEDS_BUNDLE = FIXTURES / "rectal_cancer_prior_capox_and_pembrolizumab.json"
+
+
+def test_medications_are_pulled_with_the_medications_they_name(fhir_server: str) -> None:
+    requests: list[httpx.Request] = []
+    record = fetch(fhir_server, MEDS_PATIENT, requests=requests)
+    expected = ids_in_bundle(MEDS_BUNDLE, MEDS_PATIENT)
+    for rtype in ("MedicationRequest", "MedicationStatement", "MedicationAdministration"):
+        assert {r["id"] for r in record.of_type(rtype)} == expected[rtype], rtype
+    assert {m["id"] for m in record.of_type("Medication")} == {
+        "meds1-med-oxaliplatin",
+        "meds1-med-capecitabine",
+    }
+    assert not any(r.url.path.endswith("/Medication") for r in requests)  # never searched
+    assert record.warnings == []
+
+
+def test_a_medication_the_server_did_not_include_is_read_by_its_id(fhir_server: str) -> None:
+    # As a server that ignores _include answers: the client reads each named Medication.
+    async def drop_include(request: httpx.Request) -> None:
+        request.url = request.url.copy_remove_param("_include")
+
+    async def run() -> PatientRecord:
+        async with httpx.AsyncClient(event_hooks={"request": [drop_include]}) as http:
+            return await FhirClient(http, fhir_server).fetch_record(MEDS_PATIENT)
+
+    record = asyncio.run(run())
+    assert {m["id"] for m in record.of_type("Medication")} == {
+        "meds1-med-oxaliplatin",
+        "meds1-med-capecitabine",
+    }
+
+
+def test_pulled_medications_become_drug_class_facts(fhir_server: str) -> None:
+    from datetime import date
+
+    from app.facts.model import MedicationFact
+    from app.facts.normalize import normalize
+
+    facts = normalize(fetch(fhir_server, MEDS_PATIENT), date(2026, 11, 22))
+    found = {
+        (f.ingredient, tuple(f.drug_classes), f.resource_type)
+        for f in facts.of_kind(MedicationFact)
+    }
+    assert found == {
+        ("oxaliplatin", ("platinum",), "MedicationAdministration"),
+        ("capecitabine", ("fluoropyrimidine",), "MedicationRequest"),
+        ("pembrolizumab", ("anti_pd1_pdl1",), "MedicationStatement"),
+    }  # the nivolumab plan was never given

@@ -95,6 +95,9 @@ def test_every_search_our_client_makes_is_understood_whole(medplum_server: str) 
         "Observation",
         "DiagnosticReport",
         "Procedure",
+        "MedicationRequest",
+        "MedicationStatement",
+        "MedicationAdministration",
     }
     assert any("code" in r.url.params for r in searches)
     assert any("category" in r.url.params for r in searches)
@@ -110,3 +113,18 @@ def test_an_unknown_patient_is_a_404_operation_outcome(medplum_server: str) -> N
     outcome = response.json()
     assert outcome["resourceType"] == "OperationOutcome"
     assert outcome["issue"][0]["code"] == "not-found"
+
+
+def test_the_medication_searches_include_what_they_name(medplum_server: str) -> None:
+    # _include is a result parameter the front passes on; strictly replayed it is understood.
+    for rtype in ("MedicationRequest", "MedicationStatement", "MedicationAdministration"):
+        response = httpx.get(
+            f"{medplum_server}/{rtype}",
+            params={"patient": "tm-rectal-meds-1", "_include": f"{rtype}:medication"},
+            headers={"Prefer": "handling=strict"},
+        )
+        assert response.status_code == 200, rtype
+        kinds = {e["resource"]["resourceType"] for e in response.json().get("entry", [])}
+        assert rtype in kinds
+        if rtype != "MedicationStatement":  # the statement codes its drug inline
+            assert "Medication" in kinds, rtype

@@ -55,8 +55,8 @@ def rectal_after_tem(pid: str = "rectal-after-tem") -> Chart:
         "pT1 sm3, lymphovascular invasion present, no perineural invasion. "
         "Margins clear (R0).",
     )
-    chart.ecog(0, "2026-10-01")
-    chart.normal_labs("2026-10-01")
+    chart.ecog(0, "2026-11-01")
+    chart.normal_labs("2026-11-01")
     return chart
 
 
@@ -88,8 +88,8 @@ def rectal_early_low(pid: str = "rectal-early-low") -> Chart:
     )
     chart.anal_verge(5.0, "2026-10-12")
     chart.clinical_tnm("cT1", "cN0", "cM0", "2026-10-15")
-    chart.ecog(1, "2026-10-20")
-    chart.normal_labs("2026-10-20")
+    chart.ecog(1, "2026-11-01")
+    chart.normal_labs("2026-11-01")
     return chart
 
 
@@ -101,9 +101,9 @@ def esophageal_cn3(pid: str = "esophageal-cn3") -> Chart:
     )
     chart.report(BIOPSY_REPORT, "2026-09-12", "Oesophageal biopsy: squamous cell carcinoma.")
     chart.clinical_tnm("cT3", "cN3", "cM0", "2026-09-20")
-    chart.ecog(1, "2026-10-01")
-    chart.karnofsky(80, "2026-10-01")
-    chart.normal_labs("2026-10-05")
+    chart.ecog(1, "2026-11-01")
+    chart.karnofsky(80, "2026-11-01")
+    chart.normal_labs("2026-11-01")
     return chart
 
 
@@ -132,7 +132,7 @@ def as_woman(chart: Chart, birth_date: str = "1984-05-09") -> Chart:
     return chart
 
 
-def pregnant(chart: Chart, when: str = "2026-11-10") -> Chart:
+def pregnant(chart: Chart, when: str = "2026-11-20") -> Chart:
     """LOINC 82810-3 pregnancy status, answer SNOMED 77386006 (pregnant)."""
     as_woman(chart)
     chart.observation(

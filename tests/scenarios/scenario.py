@@ -1,8 +1,8 @@
 """A scenario: one chart, one criterion of one seed trial, and the verdict the rules expect.
 
-Expected outcomes follow issue 10's rules, not today's behaviour; a scenario that fails
-today names its rule in ``xfail`` (a reason from `tests.scenarios.rules`) and is marked
-``xfail(strict=True)``, so it XPASSes, and must be un-marked, when the fix lands.
+Expected outcomes follow the safety rules of "How a match is decided" (README). A scenario
+whose rule is not in place yet names the missing work in ``xfail`` and is marked
+``xfail(strict=True)``, so it XPASSes, and must be un-marked, when the work lands.
 """
 
 from __future__ import annotations

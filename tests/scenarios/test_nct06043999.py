@@ -12,7 +12,6 @@ import pytest
 from tests.factories import ICD10
 from tests.scenarios import patients as p
 from tests.scenarios.charts import MRI_PELVIS, PATHOLOGY_REPORT, SIGMOID_COLON, Chart, coding
-from tests.scenarios.rules import ABSENCE, SEEDS
 from tests.scenarios.scenario import Scenario, check, params
 
 TRIAL = "NCT06043999"
@@ -238,7 +237,6 @@ SCENARIOS = [
         "fail",
         None,
         "ineligible",
-        SEEDS,
     ),
     Scenario(
         "rectal_no_procedure_recorded",
@@ -348,7 +346,6 @@ SCENARIOS = [
         "unknown",
         "review",
         "possibly_eligible",
-        ABSENCE,
     ),
     Scenario(
         "rectal_breast_cancer_history",
@@ -367,7 +364,6 @@ SCENARIOS = [
         "unknown",
         "review",
         "possibly_eligible",
-        ABSENCE,
     ),
     Scenario(
         "rectal_ulcerative_colitis", TRIAL, "exc-3", ulcerative_colitis, "fail", None, "ineligible"
@@ -380,7 +376,6 @@ SCENARIOS = [
         "unknown",
         "review",
         "possibly_eligible",
-        ABSENCE,
     ),
     Scenario(
         "rectal_breast_cancer_this_year",
@@ -399,7 +394,6 @@ SCENARIOS = [
         "unknown",
         "review",
         "possibly_eligible",
-        ABSENCE,
     ),
     Scenario("rectal_ecog_3", TRIAL, "exc-5.b", ecog_3, "fail", None, "ineligible"),
     Scenario(
@@ -428,7 +422,6 @@ SCENARIOS = [
         "unknown",
         "review",
         "possibly_eligible",
-        ABSENCE,
     ),
     Scenario("rectal_pregnant_woman", TRIAL, "exc-8", pregnant_woman, "fail", None, "ineligible"),
     Scenario(

@@ -4,7 +4,7 @@
 ``PatientView -> Finding`` (a `PatientView` wraps `PatientFacts`); work that does not
 depend on the patient (unit factors, label texts) is done at compile time. One module per
 fact family (demographics, cancer, staging, tumor, pathology, performance, labs, biomarkers,
-history, mirroring `app/facts/`) registers its operators in `registry`. Example::
+history, medications, mirroring `app/facts/`) registers its operators in `registry`. Example::
 
     >>> evaluate = compile_rule(LabRule(op="lab", analyte="hemoglobin", unit="g/dL", gte=10))
     >>> evaluate(PatientView(facts)).truth        # a hemoglobin of 112 g/L on record
@@ -26,6 +26,7 @@ from app.eligibility.operators import (  # noqa: F401  (each module registers it
     demographics,
     history,
     labs,
+    medications,
     pathology,
     performance,
     staging,

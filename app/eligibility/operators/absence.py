@@ -23,6 +23,9 @@ ABSENT_DIAGNOSIS = "no recorded diagnosis counts as absent"
 ABSENT_TREATMENT = "no recorded treatment counts as none"
 
 
+ABSENT_MEDICATION = "no recorded medication counts as none"
+
+
 def unplaced(
     facts: PatientView,
     resource_type: Literal["Condition", "Procedure"],

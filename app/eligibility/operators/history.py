@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from app.eligibility.labels import CONDITION_LABELS, TREATMENT_LABELS, label_list
 from app.eligibility.language import ConditionRule, TreatmentRule
-from app.eligibility.logic import Finding, all_of, any_of
+from app.eligibility.logic import Finding, Truth, all_of, any_of
 from app.eligibility.operators.absence import (
     ABSENT_DIAGNOSIS,
     ABSENT_TREATMENT,
@@ -91,13 +91,26 @@ def _treatment(rule: TreatmentRule) -> Evaluator:
     if rule.body_regions:
         what += f" to the {label_list(list(rule.body_regions))}"
 
-    def hit(t: TreatmentFact, facts: PatientView, cutoff: date | None) -> Finding:
+    def belongs(t: TreatmentFact, facts: PatientView) -> Finding:
+        """Whether the record is of what the rule asks about at all (region, cancer)."""
+        name = TREATMENT_LABELS[t.category]
+        parts = [Finding.true(f"{name} recorded", evidence=t.sources)]
+        if rule.body_regions is not None:
+            parts.append(
+                _detail(t.body_region, list(rule.body_regions), f"{name} region", t.sources)
+            )
+        if rule.for_cancer_at is not None:
+            parts.append(_for_the_cancer(t, facts, list(rule.for_cancer_at), name))
+        return all_of(parts)
+
+    def hit(t: TreatmentFact, cutoff: date | None, fits: Finding) -> Finding:
         name = TREATMENT_LABELS[t.category]
         parts = [
             Finding.true(
                 f"{name} recorded" + (f" on {t.performed}" if t.performed else ""),
                 evidence=t.sources,
-            )
+            ),
+            fits,
         ]
         if t.status != "completed":
             # Done means done: one in progress, on hold or stopped may have been partly given.
@@ -108,30 +121,37 @@ def _treatment(rule: TreatmentRule) -> Evaluator:
             parts.append(
                 _detail(t.technique, list(rule.techniques), f"{name} technique", t.sources)
             )
-        if rule.body_regions is not None:
-            parts.append(
-                _detail(t.body_region, list(rule.body_regions), f"{name} region", t.sources)
-            )
         if cutoff is not None:
             when = t.performed or t.effective
             parts.append(dated_hit(name, when, cutoff, t.sources, t.performed_latest))
-        if rule.for_cancer_at is not None:
-            parts.append(_for_the_cancer(t, facts, list(rule.for_cancer_at), name))
         return all_of(parts)
 
     def evaluate(facts: PatientView) -> Finding:
         cutoff = months_before(facts.as_of, rule.within_months) if rule.within_months else None
         recorded = [t for t in current(facts, TreatmentFact) if t.category in rule.categories]
-        hits = [hit(t, facts, cutoff) for t in recorded]
+        hits: list[Finding] = []
+        other: list[Finding] = []  # records of another region or an earlier disease
+        for t in recorded:
+            fits = belongs(t, facts)
+            if fits.truth is Truth.FALSE:
+                other.append(fits)
+            else:
+                hits.append(hit(t, cutoff, fits))
+        besides = f" ({'; '.join(o.reason for o in other)})" if other else ""
+        shown = [e for o in other for e in o.evidence]
         if rule.if_unrecorded == "unknown":
             if not hits:
-                return Finding.unknown(f"no record of {what}", missing=[what])
+                return Finding.unknown(
+                    f"no record of {what}{besides}", missing=[what], evidence=shown
+                )
             return any_of(hits)
         review = unplaced_review(facts, "Procedure", what, not_before(cutoff))
         if not hits:
             if review is not None:
                 return review
-            return Finding.false(f"no record of {what}", assumptions=[ABSENT_TREATMENT])
+            return Finding.false(
+                f"no record of {what}{besides}", evidence=shown, assumptions=[ABSENT_TREATMENT]
+            )
         return any_of([*hits, *([review] if review else [])])
 
     return evaluate
