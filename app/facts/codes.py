@@ -346,3 +346,54 @@ TREATMENT_WORDS: list[tuple[str, TreatmentCategory, LocalExcisionTechnique | Non
 SNOMED_BODY_REGIONS: dict[str, BodyRegion] = {
     r.code: _as(BodyRegion, r.fields["region"]) for r in rows(_TR, "body_regions")
 }
+
+
+# --- codes added by the shape readers: to move into app/vocabulary ---------------------
+# Sources: MII Onkologie module (github.com/medizininformatik-initiative/
+# kerndatensatzmodul-onkologie, input/fsh/oBDS/11_Fernmetastasen and
+# 12_Allgemeiner_Leistungszustand: dev branch of 2024-10 and later revisions); oBDS 2021
+# items 11.1 and 12.1.
+
+# MII performance status: ECOG as CodeSystem mii-cs-onko-allgemeiner-leistungszustand-ecog
+# (0-4; U = unknown, no value) and Karnofsky as mii-cs-onko-allgemeiner-leistungszustand-
+# karnofsky ("100%" ... "0%"). The 2024 profile sends both as components of one Observation
+# (code SNOMED 423690003) with component codes SNOMED 423740007 / 761869008.
+MII_ECOG_SYSTEM = (
+    "https://www.medizininformatik-initiative.de/fhir/ext/modul-onko/CodeSystem/"
+    "mii-cs-onko-allgemeiner-leistungszustand-ecog"
+)
+MII_KARNOFSKY_SYSTEM = (
+    "https://www.medizininformatik-initiative.de/fhir/ext/modul-onko/CodeSystem/"
+    "mii-cs-onko-allgemeiner-leistungszustand-karnofsky"
+)
+MII_ECOG_ANSWERS: dict[str, int] = {"0": 0, "1": 1, "2": 2, "3": 3, "4": 4}
+MII_KARNOFSKY_ANSWERS: dict[str, int] = {f"{value}%": value for value in range(0, 101, 10)}
+
+# MII distant metastasis: one Observation per site, code SNOMED 385421009 "Site of distant
+# metastasis", value from mii-cs-onko-fernmetastasen (oBDS 11.1, the TNM localisation
+# abbreviations). The CodeSystem was published under two URLs (mii-cs-fernmetastasen before
+# the module unified its URLs); both are read. Sites trialmatch has no category for are
+# "other"; GEN (generalised) is a metastasis whose sites are not named (site None).
+SITE_OF_DISTANT_METASTASIS = "385421009"
+MII_METASTASIS_SYSTEMS = frozenset(
+    {
+        "https://www.medizininformatik-initiative.de/fhir/ext/modul-onko/CodeSystem/"
+        "mii-cs-onko-fernmetastasen",
+        "https://www.medizininformatik-initiative.de/fhir/ext/modul-onko/CodeSystem/"
+        "mii-cs-fernmetastasen",
+    }
+)
+MII_METASTASIS_SITES: dict[str, MetastasisSite | None] = {
+    "PUL": "lung",  # Lunge
+    "OSS": "bone",  # Knochen
+    "HEP": "liver",  # Leber
+    "BRA": "brain",  # Hirn
+    "LYM": "distant_lymph_node",  # Lymphknoten (distant: this is a distant-metastasis item)
+    "MAR": "other",  # Knochenmark
+    "PLE": "other",  # Pleura
+    "PER": "peritoneum",  # Peritoneum
+    "ADR": "adrenal",  # Nebennieren
+    "SKI": "other",  # Haut
+    "OTH": "other",  # andere Organe
+    "GEN": None,  # generalisierte Metastasierung: present, sites not named
+}

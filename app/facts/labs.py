@@ -22,7 +22,7 @@ from typing import Any, TypeGuard
 
 from fhir.resources.R4B.observation import Observation
 
-from app.facts import codes
+from app.facts import codes, reference_range
 from app.facts.model import Analyte, LabFact
 from app.facts.reading import (
     Reading,
@@ -58,6 +58,7 @@ class Range:
     high: Bound | None
     applies_to: tuple[tuple[str, str], ...]
     normal: bool  # type absent or 'normal'
+    text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class LabResult:
                     high=_bound_model(rr.high),
                     applies_to=applies,
                     normal=not type_codes or "normal" in type_codes,
+                    text=rr.text,
                 )
             )
         return cls(
@@ -135,6 +137,7 @@ class LabResult:
                     high=_bound_json(rr.get("high")),
                     applies_to=applies,
                     normal=not type_codes or "normal" in type_codes,
+                    text=rr.get("text") if isinstance(rr.get("text"), str) else None,
                 )
             )
         comparator = quantity.get("comparator")
@@ -213,7 +216,11 @@ def _reference_range(
                     result.source,
                 )
                 continue
-        return _convert_bound(result, rr.low, reading), _convert_bound(result, rr.high, reading)
+        low, high = rr.low, rr.high
+        if high is None and rr.text and (printed := reference_range.parse(rr.text)):
+            low = low or (Bound(printed.low, printed.unit) if printed.low is not None else None)
+            high = Bound(printed.high, printed.unit) if printed.high is not None else None
+        return _convert_bound(result, low, reading), _convert_bound(result, high, reading)
     return None, None
 
 

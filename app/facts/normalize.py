@@ -44,6 +44,8 @@ from app.facts import (
     history,
     labs,
     medications,
+    metastasis,
+    panels,
     pathology,
     performance,
     report_text,
@@ -77,6 +79,10 @@ _OBSERVATION_READERS: dict[codes.Concept, Callable[[Observation], Reading]] = {
     "pathology": pathology.read_observation,
     "grade": cancer.read_grade,
     "pregnancy": demographics.read_pregnancy_observation,
+}
+# Observations routed by one code, beside the concept routes of `codes.OBSERVATION_ROUTES`.
+_CODE_READERS: dict[codes.Code, Callable[[Observation], Reading]] = {
+    (codes.SNOMED, codes.SITE_OF_DISTANT_METASTASIS): metastasis.read_observation,
 }
 _NOT_A_RESULT = frozenset({"entered-in-error", "cancelled", "not-done"})
 
@@ -211,7 +217,9 @@ def _read_observations(
 ) -> None:
     lab_raws: dict[Analyte, list[FhirJson]] = defaultdict(list)
     ignored = 0
-    for raw in raws:
+    pending = list(raws)  # grows by the parts of component panels (`app.facts.panels`)
+    ids = {str(raw.get("id")) for raw in raws}
+    for raw in pending:
         if not _is_real(raw):
             continue
         pairs = raw_codings(raw.get("code"))
@@ -221,7 +229,21 @@ def _read_observations(
         concept = next(
             (codes.OBSERVATION_ROUTES[p] for p in pairs if p in codes.OBSERVATION_ROUTES), None
         )
-        if concept is None:
+        by_code = next((_CODE_READERS[p] for p in pairs if p in _CODE_READERS), None)
+        if by_code is not None:
+            observation = validate(Observation, raw, reading)
+            if observation is not None:
+                _guarded(reading, observation, by_code, observation)
+        elif concept is None and (parts := panels.split_components(raw, _routed)):
+            pending.extend(parts)
+        elif concept is None and (members := panels.member_references(raw)):
+            for _ in panels.missing_members(members, ids):
+                reading.warn(
+                    "panel.member_missing",
+                    "A panel names a member Observation that is not in the record.",
+                    reference(raw),
+                )
+        elif concept is None:
             ignored += 1
         elif concept == "labs":
             loinc = next(c for s, c in pairs if s == codes.LOINC and c in codes.LAB_CODES)
@@ -244,6 +266,10 @@ def _read_observations(
         )
     for analyte, results in lab_raws.items():
         _read_labs(analyte, results, as_of, sex, reading)
+
+
+def _routed(pair: codes.Code) -> bool:
+    return pair in codes.OBSERVATION_ROUTES or pair in _CODE_READERS
 
 
 def _guarded(reading: Reading, resource: Any, reader: Callable[..., Reading], *args: Any) -> None:

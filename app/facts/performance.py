@@ -1,9 +1,12 @@
 """Performance status: ECOG (0-5) and Karnofsky (0-100).
 
-Values come from ``valueInteger`` (or a whole-number ``valueQuantity``) or a LOINC answer
-code (LA9622-7 = ECOG 0, ...). Invalid values (-1, "", out of range, KPS not a multiple
-of 10) are dropped with a warning: never a sentinel. ``Observation.interpretation`` is not
-a value and is not read.
+Values come from ``valueInteger`` (or a whole-number ``valueQuantity``, "80 %" included),
+a LOINC answer code (LA9622-7 = ECOG 0, ...), an MII oBDS code (ECOG "2", Karnofsky "80%";
+also sent with no system), or a ``valueString`` holding just the score ("2", "80%",
+"KPS 80", "ECOG 1"). Codings of one value that disagree drop it. Invalid values (-1, "",
+out of range, KPS not a multiple of 10) are dropped with a warning: never a sentinel.
+``Observation.interpretation`` is not a value and is not read. The MII 2024 panel (ECOG
+and Karnofsky as components) reaches here one component at a time (`app.facts.panels`).
 
 When only one scale is recorded, the other is derived by the crosswalk of Oken et al.,
 Am J Clin Oncol 1982;5:649-655 (as used by ECOG-ACRIN):
@@ -25,6 +28,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from fhir.resources.R4B.observation import Observation
@@ -58,6 +62,14 @@ KARNOFSKY_TO_ECOG_RANGE = {
 }
 
 
+# "2", "80%", "80 %", "KPS 80", "ECOG: 1", "Karnofsky 70 %": the whole string is the score.
+_SCORE_STRING = re.compile(
+    r"^\s*(?:(?:ECOG|KPS|Karnofsky)(?:\s*-?\s*(?:PS|Index|Status))?\s*[:=]?\s*)?"
+    r"(\d{1,3})\s*%?\s*$",
+    re.IGNORECASE,
+)
+
+
 def karnofsky_to_ecog(kps: int) -> int:
     if kps >= 90:
         return 0
@@ -77,7 +89,6 @@ def read_observation(observation: Observation) -> Reading:
     source = reference(observation)
     code_set = set(codings(observation.code))
     scale: PerformanceScale = "ecog" if code_set & codes.ECOG_CODES else "karnofsky"
-    answers = codes.ECOG_ANSWERS if scale == "ecog" else codes.KARNOFSKY_ANSWERS
     value: int | None = None
     if observation.valueInteger is not None:
         value = observation.valueInteger
@@ -85,10 +96,18 @@ def read_observation(observation: Observation) -> Reading:
         number = Decimal(observation.valueQuantity.value)
         value = int(number) if number == number.to_integral_value() else None
     elif observation.valueCodeableConcept is not None:
-        for system, code in codings(observation.valueCodeableConcept):
-            if system in (codes.LOINC, "") and code in answers:
-                value = answers[code]
-                break
+        found = _coded_values(scale, codings(observation.valueCodeableConcept))
+        if len(found) > 1:
+            reading.warn(
+                "performance.conflicting_value",
+                f"{scale.upper()} codings of one value disagree; dropped.",
+                source,
+            )
+            return reading
+        value = next(iter(found), None)
+    elif observation.valueString is not None:
+        match = _SCORE_STRING.match(observation.valueString)
+        value = int(match[1]) if match else None
     if value is None:
         reading.warn(
             "performance.no_value", f"{scale.upper()} has no readable value; dropped.", source
@@ -106,6 +125,22 @@ def read_observation(observation: Observation) -> Reading:
         )
     )
     return reading
+
+
+def _coded_values(scale: PerformanceScale, pairs: list[tuple[str, str]]) -> set[int]:
+    """Every score the codings of one value name (LOINC LA answers, MII oBDS codes)."""
+    if scale == "ecog":
+        answers, mii_system, mii = codes.ECOG_ANSWERS, codes.MII_ECOG_SYSTEM, codes.MII_ECOG_ANSWERS
+    else:
+        answers, mii_system = codes.KARNOFSKY_ANSWERS, codes.MII_KARNOFSKY_SYSTEM
+        mii = codes.MII_KARNOFSKY_ANSWERS
+    found: set[int] = set()
+    for system, code in pairs:
+        if system in (codes.LOINC, "") and code in answers:
+            found.add(answers[code])
+        elif system in (mii_system, "") and code.replace(" ", "") in mii:
+            found.add(mii[code.replace(" ", "")])
+    return found
 
 
 def derive_missing(facts: list[PerformanceFact]) -> list[PerformanceFact]:

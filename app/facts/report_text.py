@@ -24,7 +24,7 @@ from typing import Any
 
 from fhir.resources.R4B.diagnosticreport import DiagnosticReport
 
-from app.facts import biomarkers, tumor
+from app.facts import biomarkers, pathology, tumor
 from app.facts.cancer import grade_from_text
 from app.facts.model import (
     AnalVergeDistanceFact,
@@ -32,8 +32,8 @@ from app.facts.model import (
     MarginFact,
     MetastasisFact,
     MetastasisSite,
-    PathologyFeature,
-    PathologyFeatureFact,
+    PerformanceFact,
+    PerformanceScale,
     ResidualTumor,
     StageCategory,
     StageFact,
@@ -71,12 +71,6 @@ _MARGIN_CLEAR = re.compile(
     r"|(?:clear|free|negative|uninvolved)\s+(?:resection\s+|deep\s+|lateral\s+)?margins?)\b",
     re.IGNORECASE,
 )
-_FEATURES: list[tuple[PathologyFeature, str]] = [
-    ("lymphovascular_invasion", r"(?:lymphovascular|lympho-vascular)\s+invasion|LVI"),
-    ("perineural_invasion", r"perineural\s+invasion|PNI"),
-]
-_ABSENT = r"(?:absent|not\s+(?:identified|seen|present)|negative|none)"
-_PRESENT = r"(?:present|identified|seen|positive)"
 _NEGATION = re.compile(
     r"\b(?:no|without|negative\s+for|free\s+of|absence\s+of)\s+(?:\w+\s+){0,3}$", re.I
 )
@@ -98,6 +92,43 @@ _NEGATED_AFTER = re.compile(
     re.IGNORECASE,
 )
 _METASTASIS = re.compile(r"\bmetasta(?:sis|ses|tic)\b", re.IGNORECASE)
+
+# Performance status stated as a score: "ECOG 2", "ECOG PS: 1", "ECOG-Status 1", "WHO
+# performance status 1", "Karnofsky 70%", "KPS 70". Only a label, an optional ':', '=',
+# 'of', 'is', then the number: "ECOG <= 1", "ECOG up to 2" are not statements of a score.
+_SCORE_LINK = r"\s*(?:[:=]|\bof\b|\bis\b|\bwas\b|\bvon\b|\bist\b)?\s*"
+_PERFORMANCE: list[tuple[PerformanceScale, re.Pattern[str]]] = [
+    (
+        "ecog",
+        re.compile(
+            r"(?<![A-Za-z])(?:ECOG(?:[\s-]*(?:PS|performance\s+(?:status|score)|Status"
+            r"|Leistungsstatus|Leistungszustand|score))?|WHO[\s-]*(?:PS|performance\s+status)"
+            rf"|Zubrod(?:\s+score)?){_SCORE_LINK}(?P<value>\d{{1,3}})(?![0-9]|[.,][0-9])",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "karnofsky",
+        re.compile(
+            r"(?<![A-Za-z])(?:Karnofsky(?:[\s-]*(?:Index|performance\s+(?:status|score|scale)"
+            rf"|Status|score|PS))?|KPS){_SCORE_LINK}(?P<value>\d{{1,3}})\s*%?(?![0-9]|[.,][0-9])",
+            re.IGNORECASE,
+        ),
+    ),
+]
+# "0-1", "0 or 1", "2 or less", "70 oder besser": a range or a bound, not a score.
+_SCORE_RANGE = re.compile(
+    r"^\s*(?:-|\u2013|/|\+|to\b|or\b|bis\b|oder\b|und\b|and\b|or\s+(?:less|lower|better|worse"
+    r"|higher|more|greater|above|below))",
+    re.IGNORECASE,
+)
+_SCORE_NEGATED = re.compile(r"\b(?:no|not|nicht|kein\w*|without|ohne)\s+$", re.IGNORECASE)
+# A sentence about what a trial or a therapy requires is not a statement about the patient.
+_REQUIREMENT = re.compile(
+    r"\b(?:required|requires|requirement|eligib\w*|inclusion|exclusion|criteri\w*"
+    r"|erforderlich|Voraussetzung|Einschluss\w*)\b",
+    re.IGNORECASE,
+)
 
 
 def report_texts(report: DiagnosticReport) -> list[str]:
@@ -204,17 +235,8 @@ def read_text(text: str, sources: list[str], effective: date | None) -> Reading:
             )
         )
 
-    for feature, words in _FEATURES:
-        found = _feature(text, words)
-        if found is not None:
-            present, phrase = found
-            facts.append(
-                PathologyFeatureFact(
-                    feature=feature,
-                    present=present,
-                    **provenance(phrase),
-                )
-            )
+    facts.extend(pathology.features_from_text(text, sources, effective))
+    facts.extend(_performance(text, sources, effective))
 
     grade = grade_from_text(text)
     if grade is not None:
@@ -271,17 +293,31 @@ def _submucosal(text: str) -> tuple[SubmucosalLevel | None, float | None, str] |
     return level, depth, phrase
 
 
-def _feature(text: str, words: str) -> tuple[bool, str] | None:
-    absent = re.search(
-        rf"\b(?:no|without|negative\s+for)\s+(?:evidence\s+of\s+)?(?:{words})\b", text, re.I
-    )
-    absent = absent or re.search(rf"\b(?:{words})\s*(?::|is|was|were)?\s*{_ABSENT}\b", text, re.I)
-    present = re.search(rf"\b(?:{words})\s*(?::|is|was|were)?\s*{_PRESENT}\b", text, re.I)
-    if absent and not present:
-        return False, absent.group(0)
-    if present and not absent:
-        return True, present.group(0)
-    return None  # both or neither: not decided by text
+def _performance(text: str, sources: list[str], effective: date | None) -> list[PerformanceFact]:
+    found: list[PerformanceFact] = []
+    for sentence in _SENTENCE_END.split(text):
+        if _REQUIREMENT.search(sentence):
+            continue
+        for scale, pattern in _PERFORMANCE:
+            for match in pattern.finditer(sentence):
+                if _SCORE_RANGE.match(sentence[match.end() :]):
+                    continue
+                if _SCORE_NEGATED.search(sentence[: match.start()]):
+                    continue
+                value = int(match["value"])
+                valid = value <= 5 if scale == "ecog" else value <= 100 and value % 10 == 0
+                if valid:
+                    found.append(
+                        PerformanceFact(
+                            scale=scale,
+                            value=value,
+                            sources=sources,
+                            effective=effective,
+                            read_from="text",
+                            note=f"Read from report text: '{' '.join(match.group(0).split())}'.",
+                        )
+                    )
+    return found
 
 
 def _metastases(text: str, sources: list[str], effective: date | None) -> list[MetastasisFact]:

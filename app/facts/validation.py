@@ -3,8 +3,20 @@
 Real data has broken elements (``"effectiveDateTime": "YYYY-MM-DD"``, ``"valueInteger":
 ""``). Rather than lose the whole resource, the elements pydantic names as invalid are
 removed and validation is tried again (a few times); each repair is a data-quality
-warning naming the element path, never its value. A resource that stays invalid (e.g. two
-``value[x]`` at once) is skipped with a warning. Example::
+warning naming the element path, never its value.
+
+A missing required element whose meaning is clear is read leniently: a ``status`` left
+out (Observation, Procedure, DiagnosticReport) is read as ``unknown``, the code FHIR has
+for it, with a ``resource.no_status`` warning. (A missing ``subject`` is set to the one
+Patient at the Bundle boundary, `app.fhir.bundle`.) A resource that stays invalid is
+skipped with a ``resource.unreadable`` warning naming it by reference and a reason code,
+never the validator's text (which may quote the record)::
+
+    missing_element: code          a required element is absent (Observation.code)
+    invalid_element: value[x]      an element could not be repaired (e.g. two value[x])
+    invalid_resource               the resource as a whole breaks a rule (two value[x])
+
+Example::
 
     model = validate(Observation, raw, reading)   # -> Observation, or None
 """
@@ -27,6 +39,7 @@ _MAX_REPAIRS = 3
 def validate(model: type[M], raw: dict[str, Any], reading: Reading) -> M | None:
     source = reference(raw)
     data = raw
+    reason = "invalid_resource"
     for _ in range(_MAX_REPAIRS + 1):
         try:
             return model.model_validate(data)
@@ -36,6 +49,17 @@ def validate(model: type[M], raw: dict[str, Any], reading: Reading) -> M | None:
             shown = [_path(error["loc"], error["type"]) for error in errors]
         if not locs or any(len(loc) == 0 for loc in locs):
             break
+        missing = sorted({_path(e["loc"], e["type"]) for e in errors if _is_missing(e["type"])})
+        if missing == ["status"] and "status" in model.model_fields and "status" not in data:
+            data = {**data, "status": "unknown"}
+            reading.warn(
+                "resource.no_status", "The resource has no status; read as 'unknown'.", source
+            )
+            continue
+        if missing:
+            reason = f"missing_element: {', '.join(missing)}"
+            break
+        reason = f"invalid_element: {', '.join(sorted(set(shown)))}"
         if data is raw:
             data = copy.deepcopy(raw)  # never change the caller's record
         # Deepest and last-indexed first, so removing one never shifts another.
@@ -47,8 +71,16 @@ def validate(model: type[M], raw: dict[str, Any], reading: Reading) -> M | None:
             f"Invalid element(s) ignored: {', '.join(sorted(set(shown)))}.",
             source,
         )
-    reading.warn("resource.unreadable", "The resource is not valid FHIR R4; skipped.", source)
+    reading.warn(
+        "resource.unreadable", f"The resource is not valid FHIR R4 ({reason}); skipped.", source
+    )
     return None
+
+
+def _is_missing(error_type: str) -> bool:
+    # pydantic says "missing"; fhir.resources' own required-field check says
+    # "model_field_validation.missing".
+    return error_type == "missing" or error_type.endswith(".missing")
 
 
 _ELEMENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")

@@ -10,7 +10,10 @@ read only where a medication resource of the patient names it.
 Real senders are sloppy: public MITRE fixtures reference several patient ids in a
 one-patient Bundle, or none. A resource whose ``subject`` names someone else is still
 read, with a data-quality warning; ``strict=True`` makes it a 422 instead. A resource
-with no subject reference is read with a warning in both modes. Example::
+with no subject reference (R4 makes ``subject`` required on Condition and Procedure) is
+read as the one Patient's, in both modes: its ``subject`` is set to that Patient on a copy
+(the posted resource is not changed) and a ``resource.no_subject`` warning names it, so
+it is not lost to validation. Example::
 
     record = read_bundle(request_body)          # bytes or an already parsed dict
     record.reference                            # -> "Patient/123"
@@ -64,6 +67,8 @@ def read_bundle(data: bytes | dict[str, Any], *, strict: bool = False) -> Patien
     patient, full_url = patients[0]
     record = PatientRecord(patient=patient)
     own = _own_references(patient, full_url)
+    pid = patient.get("id")
+    own_ref = f"Patient/{pid}" if isinstance(pid, str) and pid else full_url
     seen: set[tuple[str, str]] = set()
     for index, resource in kept:
         kind = str(resource["resourceType"])
@@ -87,11 +92,13 @@ def read_bundle(data: bytes | dict[str, Any], *, strict: bool = False) -> Patien
         if subject is None:
             record.warnings.append(
                 DataQualityWarning(
-                    code="bundle.no_subject",
+                    code="resource.no_subject",
                     message="The resource names no subject; read as this patient's.",
                     source=ref,
                 )
             )
+            if own_ref is not None and not _has_subject_element(resource):
+                resource = {**resource, "subject": {"reference": own_ref}}
         elif subject not in own and not _is_own_url(subject, own):
             if strict:
                 raise InvalidInput(
@@ -138,6 +145,11 @@ def _own_references(patient: FhirJson, full_url: str | None) -> set[str]:
 def _is_own_url(subject: str, own: set[str]) -> bool:
     # An absolute reference "https://ehr.example/fhir/Patient/123" names Patient/123.
     return "/Patient/" in subject and "Patient/" + subject.rsplit("/Patient/", 1)[1] in own
+
+
+def _has_subject_element(resource: FhirJson) -> bool:
+    # A subject given only by identifier or display still names the patient: kept as sent.
+    return isinstance(resource.get("subject"), dict) or isinstance(resource.get("patient"), dict)
 
 
 def _subject_reference(resource: FhirJson) -> str | None:

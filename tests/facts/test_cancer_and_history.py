@@ -159,3 +159,18 @@ def test_not_done_procedure_is_no_treatment() -> None:
 def test_text_only_fixture_has_the_local_excision() -> None:
     (fact,) = fixture_facts("rectal_cancer_text_only_reports").treatments("local_excision")
     assert fact.technique == "TEM"
+
+
+def test_a_stem_cell_transplant_is_not_a_transanal_endoscopic_microsurgery() -> None:
+    procedure = {
+        "resourceType": "Procedure",
+        "id": "sct-1",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"coding": [{"system": "urn:local:op", "code": "HSCT"}], "text": "Stem cell tx"},
+    }
+    tem = {**procedure, "id": "tem-1", "code": {"text": "TEM of rectal lesion"}}
+    facts = facts_of(procedure, tem)
+    assert [(t.sources, t.technique) for t in facts.of_kind(TreatmentFact)] == [
+        (["Procedure/tem-1"], "TEM")
+    ]

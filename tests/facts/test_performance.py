@@ -6,7 +6,15 @@ import pytest
 
 from app.facts.model import PerformanceFact
 from app.facts.performance import ECOG_TO_KARNOFSKY, karnofsky_to_ecog
-from tests.factories import LOINC, SNOMED, facts_of, fixture_facts, observation, warning_codes
+from tests.factories import (
+    LOINC,
+    SNOMED,
+    UCUM,
+    facts_of,
+    fixture_facts,
+    observation,
+    warning_codes,
+)
 
 
 def test_ecog_as_integer() -> None:
@@ -105,3 +113,81 @@ def test_ecog_scenario_fixture() -> None:
     assert facts.performance("karnofsky").value == 50  # type: ignore[union-attr]
     assert facts.performance("karnofsky").read_from == "derived"  # type: ignore[union-attr]
     assert warning_codes(facts).count("performance.invalid_value") == 2  # 7 and -1
+
+
+MII_ECOG_SYSTEM = (
+    "https://www.medizininformatik-initiative.de/fhir/ext/modul-onko/CodeSystem/"
+    "mii-cs-onko-allgemeiner-leistungszustand-ecog"
+)
+MII_KARNOFSKY_SYSTEM = (
+    "https://www.medizininformatik-initiative.de/fhir/ext/modul-onko/CodeSystem/"
+    "mii-cs-onko-allgemeiner-leistungszustand-karnofsky"
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({"valueString": "80%"}, 80),
+        ({"valueString": "KPS 80"}, 80),
+        ({"valueString": "Karnofsky-Index: 70 %"}, 70),
+        ({"valueQuantity": {"value": 80, "unit": "%", "system": UCUM, "code": "%"}}, 80),
+        ({"value_code": (MII_KARNOFSKY_SYSTEM, "60%")}, 60),
+    ],
+)
+def test_karnofsky_as_sent_by_real_systems(value: dict, expected: int) -> None:
+    facts = facts_of(observation("89243-0", **value))
+    kps = facts.performance("karnofsky")
+    assert kps is not None and (kps.value, kps.read_from) == (expected, "code")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({"valueString": "2"}, 2),
+        ({"valueString": "ECOG 1"}, 1),
+        ({"valueQuantity": {"value": 2, "unit": "{score}", "system": UCUM, "code": "{score}"}}, 2),
+    ],
+)
+def test_ecog_as_sent_by_real_systems(value: dict, expected: int) -> None:
+    ecog = facts_of(observation("89247-1", **value)).performance("ecog")
+    assert ecog is not None and ecog.value == expected
+
+
+def test_mii_ecog_observation_with_the_obds_code_and_loinc_beside_snomed() -> None:
+    # The MII profile mii-pr-onko-allgemeiner-leistungszustand-ecog (one Observation per scale).
+    obs = observation("423740007", system=SNOMED, value_code=(MII_ECOG_SYSTEM, "2"))
+    obs["code"]["coding"].append({"system": LOINC, "code": "89262-0"})
+    ecog = facts_of(obs).performance("ecog")
+    assert ecog is not None and ecog.value == 2
+
+
+def test_mii_unknown_ecog_is_no_value() -> None:
+    facts = facts_of(observation("423740007", system=SNOMED, value_code=(MII_ECOG_SYSTEM, "U")))
+    assert facts.performance("ecog") is None
+    assert "performance.no_value" in warning_codes(facts)
+
+
+def test_codings_of_one_value_that_disagree_drop_it() -> None:
+    # MII "30%" beside LOINC LA29179-1, which is Karnofsky 60: which one is meant is unknown.
+    obs = observation("761869008", system=SNOMED, value_code=(MII_KARNOFSKY_SYSTEM, "30%"))
+    obs["valueCodeableConcept"]["coding"].append({"system": LOINC, "code": "LA29179-1"})
+    facts = facts_of(obs)
+    assert facts.performance("karnofsky") is None
+    assert "performance.conflicting_value" in warning_codes(facts)
+
+
+@pytest.mark.parametrize(
+    ("code", "text", "warning"),
+    [
+        ("89247-1", "7", "performance.invalid_value"),
+        ("89243-0", "85%", "performance.invalid_value"),
+        ("89243-0", "120 %", "performance.invalid_value"),
+        ("89247-1", "0-1", "performance.no_value"),
+        ("89247-1", "gut", "performance.no_value"),
+    ],
+)
+def test_strings_that_are_no_valid_score_are_dropped(code: str, text: str, warning: str) -> None:
+    facts = facts_of(observation(code, valueString=text))
+    assert facts.of_kind(PerformanceFact) == []
+    assert warning in warning_codes(facts)

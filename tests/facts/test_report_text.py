@@ -12,6 +12,7 @@ from app.facts.model import (
     MarginFact,
     MetastasisFact,
     PathologyFeatureFact,
+    PerformanceFact,
     StageFact,
     SubmucosalInvasionFact,
 )
@@ -211,3 +212,105 @@ def test_tumor_size_from_text() -> None:
     assert [
         f.greatest_dimension_cm for f in read("Tumour size 3.2 cm.") if isinstance(f, TumorSizeFact)
     ] == [3.2]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Clinic note: patient well, ECOG 2.", {("ecog", 2)}),
+        ("ECOG PS: 1", {("ecog", 1)}),
+        ("WHO performance status 1, weight stable", {("ecog", 1)}),
+        ("Karnofsky 70%", {("karnofsky", 70)}),
+        ("KPS 70", {("karnofsky", 70)}),
+        (
+            "Allgemeinzustand: ECOG-Status 1, Karnofsky-Index 80 %.",
+            {("ecog", 1), ("karnofsky", 80)},
+        ),
+        ("Performance status ECOG 0, KPS 90.", {("ecog", 0), ("karnofsky", 90)}),
+    ],
+)
+def test_performance_status_stated_in_a_note(text: str, expected: set) -> None:
+    found = [f for f in read(text) if isinstance(f, PerformanceFact)]
+    assert {(f.scale, f.value) for f in found} == expected
+    assert all(f.read_from == "text" and f.note and f.note.startswith("Read from") for f in found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ECOG 0-1 required for enrolment.",
+        "ECOG 0\u20131",
+        "ECOG 0 or 1",
+        "ECOG 2 or less",
+        "ECOG <= 1",
+        "KPS >= 70%",
+        "Karnofsky 70-80%",
+        "ECOG not assessed today.",
+        "Eligibility: ECOG 1.",
+        "ECOG 7",
+        "KPS 75",
+        "ECOG 1.5",
+    ],
+)
+def test_a_ranged_negated_or_invalid_mention_is_no_score(text: str) -> None:
+    assert [f for f in read(text) if isinstance(f, PerformanceFact)] == []
+
+
+def test_a_score_in_an_attached_note_has_the_report_date_and_source() -> None:
+    note = report("Tumorboard 14.10.2026: ECOG 1, KPS 80 %.", when="2026-10-14", presented=True)
+    facts = facts_of(note)
+    ecog = [f for f in facts.of_kind(PerformanceFact) if f.scale == "ecog"]
+    assert [(f.value, str(f.effective), f.sources) for f in ecog] == [
+        (1, "2026-10-14", [f"DiagnosticReport/{note['id']}"])
+    ]
+    assert not [f for f in facts.of_kind(PerformanceFact) if f.read_from == "derived"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("No perineural invasion identified.", {("perineural_invasion", False)}),
+        ("Negative for lymphovascular invasion.", {("lymphovascular_invasion", False)}),
+        ("LVI: not identified", {("lymphovascular_invasion", False)}),
+        ("Without evidence of perineural invasion.", {("perineural_invasion", False)}),
+        ("PNI absent.", {("perineural_invasion", False)}),
+        ("Keine Perineuralscheideninfiltration.", {("perineural_invasion", False)}),
+        ("Veneninvasion nicht nachweisbar.", {("venous_invasion", False)}),
+        (
+            "pT2 pN0 (0/14) L0 V0 Pn0 R0",
+            {
+                ("lymphatic_invasion", False),
+                ("venous_invasion", False),
+                ("perineural_invasion", False),
+                ("lymphovascular_invasion", False),
+            },
+        ),
+        ("PNI present.", {("perineural_invasion", True)}),
+        ("Perineural invasion: identified", {("perineural_invasion", True)}),
+        ("Positive for LVI.", {("lymphovascular_invasion", True)}),
+        (
+            "L1, V0, Pn1",
+            {
+                ("lymphatic_invasion", True),
+                ("venous_invasion", False),
+                ("perineural_invasion", True),
+                ("lymphovascular_invasion", True),
+            },
+        ),
+        (
+            "Lymphangiosis carcinomatosa nachweisbar.",
+            {("lymphatic_invasion", True), ("lymphovascular_invasion", True)},
+        ),
+        (
+            "No LVI; PNI present.",
+            {("lymphovascular_invasion", False), ("perineural_invasion", True)},
+        ),
+        ("No LVI or PNI.", {("lymphovascular_invasion", False), ("perineural_invasion", False)}),
+        ("PNI present. No perineural invasion in the second block.", set()),  # both ways
+        ("Bone scan: lesion at L1, otherwise unremarkable.", set()),  # a vertebra
+        ("Post allogeneic stem cell transplant.", set()),
+    ],
+)
+def test_invasion_phrasings(text: str, expected: set) -> None:
+    found = {(f.feature, f.present) for f in read(text) if isinstance(f, PathologyFeatureFact)}
+    assert found == expected

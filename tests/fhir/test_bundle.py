@@ -72,7 +72,7 @@ def test_foreign_subject_is_a_422_when_strict() -> None:
 
 def test_missing_subject_is_read_with_a_warning_even_when_strict() -> None:
     record = read_bundle(bundle(observation("89247-1", subject=None, valueInteger=1)), strict=True)
-    assert [w.code for w in record.warnings] == ["bundle.no_subject"]
+    assert [w.code for w in record.warnings] == ["resource.no_subject"]
 
 
 def test_duplicate_resource_is_read_once() -> None:
@@ -119,3 +119,20 @@ def test_error_messages_never_carry_patient_data() -> None:
     assert secret not in str(error.body())
     broken = b'{"resourceType": "Bundle", "entry": [' + secret.encode()
     assert secret not in str(error_of(broken).body())
+
+
+def test_missing_subject_is_set_to_the_one_patient_on_a_copy() -> None:
+    obs = observation("89247-1", subject=None, valueInteger=1)
+    record = read_bundle(bundle(obs))
+    [kept] = record.of_type("Observation")
+    assert kept["subject"] == {"reference": "Patient/p1"}
+    assert "subject" not in obs
+
+
+def test_a_subject_given_by_identifier_only_is_kept_as_sent() -> None:
+    subject = {"identifier": {"system": "urn:oid:1.2.276.0.76.4.8", "value": "X1"}}
+    obs = observation("89247-1", subject=None, valueInteger=1)
+    obs["subject"] = subject
+    record = read_bundle(bundle(obs))
+    assert record.of_type("Observation")[0]["subject"] == subject
+    assert [w.code for w in record.warnings] == ["resource.no_subject"]
