@@ -348,7 +348,7 @@ SNOMED_BODY_REGIONS: dict[str, BodyRegion] = {
 }
 
 
-# --- codes added by the shape readers: to move into app/vocabulary ---------------------
+# --- MII Onkologie codes read by the shape readers (data/observations.yaml, metastasis.yaml)
 # Sources: MII Onkologie module (github.com/medizininformatik-initiative/
 # kerndatensatzmodul-onkologie, input/fsh/oBDS/11_Fernmetastasen and
 # 12_Allgemeiner_Leistungszustand: dev branch of 2024-10 and later revisions); oBDS 2021
@@ -366,15 +366,19 @@ MII_KARNOFSKY_SYSTEM = (
     "https://www.medizininformatik-initiative.de/fhir/ext/modul-onko/CodeSystem/"
     "mii-cs-onko-allgemeiner-leistungszustand-karnofsky"
 )
-MII_ECOG_ANSWERS: dict[str, int] = {"0": 0, "1": 1, "2": 2, "3": 3, "4": 4}
-MII_KARNOFSKY_ANSWERS: dict[str, int] = {f"{value}%": value for value in range(0, 101, 10)}
+MII_ECOG_ANSWERS: dict[str, int] = {
+    r.code: int(r.fields["value"]) for r in rows(_OBS, "mii_ecog_answers")
+}
+MII_KARNOFSKY_ANSWERS: dict[str, int] = {
+    r.code: int(r.fields["value"]) for r in rows(_OBS, "mii_karnofsky_answers")
+}
 
 # MII distant metastasis: one Observation per site, code SNOMED 385421009 "Site of distant
 # metastasis", value from mii-cs-onko-fernmetastasen (oBDS 11.1, the TNM localisation
 # abbreviations). The CodeSystem was published under two URLs (mii-cs-fernmetastasen before
 # the module unified its URLs); both are read. Sites trialmatch has no category for are
 # "other"; GEN (generalised) is a metastasis whose sites are not named (site None).
-SITE_OF_DISTANT_METASTASIS = "385421009"
+SITE_OF_DISTANT_METASTASIS = rows(_MET, "site_of_distant_metastasis")[0].code
 MII_METASTASIS_SYSTEMS = frozenset(
     {
         "https://www.medizininformatik-initiative.de/fhir/ext/modul-onko/CodeSystem/"
@@ -384,16 +388,6 @@ MII_METASTASIS_SYSTEMS = frozenset(
     }
 )
 MII_METASTASIS_SITES: dict[str, MetastasisSite | None] = {
-    "PUL": "lung",  # Lunge
-    "OSS": "bone",  # Knochen
-    "HEP": "liver",  # Leber
-    "BRA": "brain",  # Hirn
-    "LYM": "distant_lymph_node",  # Lymphknoten (distant: this is a distant-metastasis item)
-    "MAR": "other",  # Knochenmark
-    "PLE": "other",  # Pleura
-    "PER": "peritoneum",  # Peritoneum
-    "ADR": "adrenal",  # Nebennieren
-    "SKI": "other",  # Haut
-    "OTH": "other",  # andere Organe
-    "GEN": None,  # generalisierte Metastasierung: present, sites not named
+    r.code: None if r.fields["site"] is None else _as(MetastasisSite, r.fields["site"])
+    for r in rows(_MET, "mii_metastasis_sites")
 }

@@ -29,6 +29,9 @@ FORMS: dict[str, Callable[[str], bool]] = {
     "snomed": checks.snomed,
     "hl7_v2_0136": lambda code: code in {"Y", "N"},
     "hgnc": str.isdigit,
+    "mii_ecog": lambda code: code in {"0", "1", "2", "3", "4"},
+    "mii_karnofsky": lambda code: bool(re.match(r"^(100|[1-9]?0)%$", code)),
+    "mii_fernmetastasen": lambda code: bool(re.match(r"^[A-Z]{3}$", code)),
 }
 
 
