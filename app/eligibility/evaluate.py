@@ -38,9 +38,9 @@ from dataclasses import dataclass
 from app.eligibility.language import AgeRule, Criterion, Trial
 from app.eligibility.logic import Truth
 from app.eligibility.operators import REVIEW_MARK, Evaluator, compile_rule, needs_review_only
+from app.eligibility.verdict import CriterionVerdict, Needs, Outcome, TrialStatus
 from app.eligibility.view import PatientView
 from app.facts.model import DeceasedFact, PatientFacts
-from app.matching.models import CriterionVerdict, Needs, Outcome, TrialStatus
 
 REGISTRY_AGE_ID = "registry-age"
 ALIVE_ID = "patient-alive"

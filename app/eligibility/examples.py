@@ -34,8 +34,8 @@ from app.eligibility.library import (
     read_yaml,
     validation_problems,
 )
+from app.eligibility.verdict import CriterionVerdict, TrialStatus
 from app.facts.model import PatientFacts
-from app.matching.models import CriterionVerdict, TrialStatus
 
 Expected = Literal["pass", "fail", "unknown", "review"]
 

@@ -27,6 +27,10 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.data_quality import DataQualityWarning
+
+__all__ = ["DataQualityWarning"]  # read with the facts; declared below the FHIR boundary
+
 from app.vocabulary.medications import DrugClass
 
 ReadFrom = Literal["code", "text", "derived"]
@@ -579,20 +583,6 @@ AnyFact = Annotated[
     | MedicationFact,
     Field(discriminator="kind"),
 ]
-
-
-class DataQualityWarning(BaseModel):
-    """Something in the record that could not be read or was suspicious.
-
-    ``message`` is written by trialmatch (never copied from the record), so it is safe
-    to show; ``source`` names the resource.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    code: str = Field(examples=["observation.unknown_unit"])
-    message: str
-    source: str | None = None
 
 
 F = TypeVar("F", bound=Fact)

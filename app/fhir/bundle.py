@@ -30,8 +30,8 @@ from typing import Any
 
 import orjson
 
+from app.data_quality import DataQualityWarning
 from app.errors import InvalidInput
-from app.facts.model import DataQualityWarning
 from app.fhir.record import READ_TYPES, SUBJECTLESS_TYPES, FhirJson, PatientRecord
 
 

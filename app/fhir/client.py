@@ -58,8 +58,8 @@ import httpx
 import orjson
 
 from app.config import Settings
+from app.data_quality import DataQualityWarning
 from app.errors import ApiError, InvalidInput, NotFound, UpstreamError
-from app.facts.model import DataQualityWarning
 from app.fhir.record import READ_TYPES, SUBJECTLESS_TYPES, FhirJson, PatientRecord
 from app.fhir.smart import Auth, NoAuth, auth_from_settings
 

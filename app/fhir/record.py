@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.facts.model import DataQualityWarning
+from app.data_quality import DataQualityWarning
 
 # The resource types trialmatch reads; anything else in a Bundle is ignored.
 READ_TYPES = (
