@@ -11,51 +11,14 @@ from __future__ import annotations
 from typing import Final
 
 from app.facts.units import CANONICAL_UNIT
+from app.vocabulary import conditions, labs
 
+# Labels are data: each category's and analyte's label in its vocabulary file.
 CONDITION_LABELS: Final[dict[str, str]] = {
-    "inflammatory_bowel_disease": "inflammatory bowel disease",
-    "familial_adenomatous_polyposis": "familial adenomatous polyposis",
-    "hiv": "HIV infection",
-    "hepatitis_b": "hepatitis B",
-    "hepatitis_c": "hepatitis C",
-    "syphilis": "syphilis",
-    "malignancy": "malignancy",
-    "non_melanoma_skin_cancer": "non-melanoma skin cancer",
-    "myocardial_infarction": "myocardial infarction",
-    "heart_failure": "heart failure",
-    "unstable_angina": "unstable angina",
-    "cardiovascular_disease": "cardiovascular disease",
-    "peripheral_vascular_disease": "peripheral vascular disease",
-    "pulmonary_hypertension": "pulmonary hypertension",
-    "copd": "chronic obstructive pulmonary disease",
-    "respiratory_failure": "respiratory failure",
-    "hepatic_insufficiency": "hepatic insufficiency",
-    "renal_insufficiency": "renal insufficiency",
-    "coagulopathy": "coagulation disorder",
-    "chronic_anemia": "chronic anemia",
-    "leukopenia": "leukopenia",
-    "thrombocytopenia": "thrombocytopenia",
-    "immunodeficiency": "immune deficiency",
-    "connective_tissue_disease": "connective tissue disease",
-    "bacterial_infection": "bacterial infection",
-    "fungal_infection": "fungal infection",
-    "mental_illness": "mental illness",
-    "cognitive_impairment": "cognitive impairment",
-    "drug_abuse": "drug abuse",
-    "alcohol_dependence": "alcohol dependence",
+    name: conditions.category(name).label for name in conditions.names()
 }
 
-ANALYTE_LABELS: Final[dict[str, str]] = {
-    "hemoglobin": "hemoglobin",
-    "platelets": "platelets",
-    "white_cells": "white cells",
-    "alt": "ALT",
-    "ast": "AST",
-    "bilirubin_total": "total bilirubin",
-    "creatinine": "creatinine",
-    "cea": "CEA",
-    "ca19_9": "CA 19-9",
-}
+ANALYTE_LABELS: Final[dict[str, str]] = {name: labs.analyte(name).label for name in labs.names()}
 
 # The unit each analyte's LabFact carries: declared once, by the facts.
 CANONICAL_UNITS: Final = CANONICAL_UNIT

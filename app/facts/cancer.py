@@ -1,25 +1,40 @@
-"""The cancer: primary cancer Conditions, grade, and metastases recorded as Conditions.
+"""The cancer: primary cancer Conditions, histology, grade, and metastases as Conditions.
 
-A Condition is a primary cancer when its code is a known primary cancer (SNOMED table,
-ICD-10 C00-C76/C80-C97) or it carries the mCODE primary-cancer profile; its histology
-comes from the mCODE histology-morphology-behavior extension (ICD-O-3 or SNOMED). A
-secondary cancer Condition (SNOMED 128462008 family, ICD-10 C78/C79, or the mCODE
-secondary profile) is a metastasis, its site from the code or else from ``bodySite``.
+A Condition is a primary cancer when its code is a primary neoplasm code of the
+vocabulary (`app.vocabulary.sites`: ICD-10 C00-C97 but C77-C79, in situ D00-D09, ICD-O-3
+topography, SNOMED CT disorders) or it carries the mCODE primary-cancer profile. Its site
+is the vocabulary's site group (C18.7 sigmoid colon -> colon; C21.1 anal canal -> anus,
+not rectum); a cancer code the vocabulary cannot place gives no site and a warning
+(``condition.unmapped_site``), never a catch-all. ICD-10 Z85 (personal history of
+malignancy) is a prior cancer, read by the history reader, never the primary.
+
+Histology and behaviour come from the mCODE histology-morphology-behavior extension
+(ICD-O-3 morphology or SNOMED), or else from an Observation LOINC 59847-4 (ICD-O-3
+morphology) whose ``focus`` is the Condition, or with no focus when the record has one
+primary cancer. A secondary cancer Condition (SNOMED 128462008 family, ICD-10 C78/C79,
+or the mCODE secondary profile) is a metastasis, its site from the code or ``bodySite``.
 Example::
 
     read_condition(condition)   # C20 -> PrimaryCancerFact(site="rectum", ...)
+                                # D01.2 -> PrimaryCancerFact(site="rectum", behavior="in_situ")
                                 # 94381002 -> MetastasisFact(present=True, site="liver")
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.observation import Observation
 
 from app.facts import codes
 from app.facts.model import (
+    AnyFact,
+    CancerBehavior,
     CancerSite,
     ConditionFact,
     ConditionStatus,
@@ -37,6 +52,8 @@ from app.facts.reading import (
     displays,
     effective_date,
     has_profile,
+    raw_codings,
+    raw_effective_date,
     reference,
     to_date,
 )
@@ -46,16 +63,35 @@ _STATUSES: frozenset[str] = frozenset(
 )
 
 
-def primary_site(condition: Condition) -> CancerSite | None:
+@dataclass(frozen=True)
+class Primary:
+    """What a Condition's codes say of a primary cancer: its site (None: a cancer code the
+    vocabulary cannot place) and, when the code says it, its behaviour."""
+
+    site: CancerSite | None
+    behavior: CancerBehavior | None
+
+
+def primary_site(condition: Condition) -> Primary | None:
+    """The primary cancer a Condition records; None when it records none."""
+    unplaced: Primary | None = None
     for system, code in codings(condition.code):
         if system == codes.SNOMED and code in codes.SNOMED_CANCER_SITES:
-            return codes.SNOMED_CANCER_SITES[code]
+            return Primary(codes.SNOMED_CANCER_SITES[code], "malignant")
         if system in codes.ICD10_SYSTEMS:
-            site = codes.icd10_cancer_site(code)
+            found = codes.icd10_primary(code)
+            if found is not None and found[0] is not None:
+                return Primary(found[0], found[1])
+            if found is not None:
+                unplaced = unplaced or Primary(None, found[1])
+        if system == codes.ICD_O_3:
+            site = codes.topography_cancer_site(code)
             if site is not None:
-                return site
+                return Primary(site, None)
+    if unplaced is not None:
+        return unplaced
     if has_profile(condition, codes.PRIMARY_CANCER_PROFILE):
-        return "other"
+        return Primary(None, None)
     return None
 
 
@@ -87,16 +123,25 @@ def clinical_status(condition: Condition) -> ConditionStatus | None:
     return None
 
 
-def read_primary(condition: Condition, site: CancerSite) -> Reading:
+def read_primary(condition: Condition, primary: Primary) -> Reading:
     reading = Reading()
     source = reference(condition)
+    if primary.site is None:
+        reading.warn(
+            "condition.unmapped_site",
+            "Cancer code not placed at a site by trialmatch's vocabulary; site unknown.",
+            source,
+        )
     onset = to_date(condition.onsetDateTime) or _asserted(condition)
     recorded = to_date(condition.recordedDate)
     code_list = code_labels(condition.code)
+    histology, behavior = _histology(condition, reading, source)
+    behavior = behavior or primary.behavior
     reading.facts.append(
         PrimaryCancerFact(
-            site=site,
-            histology=_histology(condition, reading, source),
+            site=primary.site,
+            histology=histology,
+            behavior=behavior,
             diagnosed=onset or recorded,
             clinical_status=clinical_status(condition),
             codes=code_list,
@@ -105,9 +150,10 @@ def read_primary(condition: Condition, site: CancerSite) -> Reading:
         )
     )
     # "malignancy" in the history is any cancer; the primary is told apart by its facts.
+    # A carcinoma in situ is not a malignancy: criteria except it by name.
     reading.facts.append(
         ConditionFact(
-            category="malignancy",
+            category="carcinoma_in_situ" if behavior == "in_situ" else "malignancy",
             display=next(iter(displays(condition.code)), None),
             onset=onset,
             abatement=to_date(condition.abatementDateTime),
@@ -133,19 +179,93 @@ def read_metastasis(condition: Condition, site: MetastasisSite) -> Reading:
     return reading
 
 
-def _histology(condition: Condition, reading: Reading, source: str) -> Histology | None:
+def _histology(
+    condition: Condition, reading: Reading, source: str
+) -> tuple[Histology | None, CancerBehavior | None]:
     for extension in condition.extension or []:
         if extension.url != codes.HISTOLOGY_EXTENSION or not extension.valueCodeableConcept:
             continue
+        behavior: CancerBehavior | None = None
         for system, code in codings(extension.valueCodeableConcept):
             if system == codes.SNOMED and code in codes.SNOMED_HISTOLOGY:
-                return codes.SNOMED_HISTOLOGY[code]
-            morphology = code.split("/")[0]
-            if system == codes.ICD_O_3 and morphology in codes.ICDO3_HISTOLOGY:
-                return codes.ICDO3_HISTOLOGY[morphology]
+                return codes.SNOMED_HISTOLOGY[code], None
+            if system == codes.ICD_O_3:
+                family, behavior = codes.morphology(code)
+                if family is not None:
+                    return family, behavior
+        # Unknown is not "other": a criterion on histology then answers unknown.
         reading.warn("cancer.unknown_histology", "Histology code not in trialmatch's set.", source)
-        return "other"
-    return None
+        return None, behavior
+    return None, None
+
+
+@dataclass(frozen=True)
+class HistologyObservation:
+    """An Observation LOINC 59847-4: ICD-O-3 morphology of the Conditions in ``focus``."""
+
+    source: str
+    focus: frozenset[str]
+    histology: Histology
+    behavior: CancerBehavior | None
+    effective: date | None
+
+
+def histology_observations(raws: Iterable[dict[str, Any]]) -> list[HistologyObservation]:
+    """The histology Observations of a record, read from raw JSON, newest first."""
+    found = []
+    for raw in raws:
+        if raw.get("status") in ("entered-in-error", "cancelled"):
+            continue
+        if (codes.LOINC, codes.HISTOLOGY_OBSERVATION_CODE) not in raw_codings(raw.get("code")):
+            continue
+        for system, code in raw_codings(raw.get("valueCodeableConcept")):
+            family, behavior = codes.morphology(code) if system == codes.ICD_O_3 else (None, None)
+            if family is None:
+                continue
+            focus = raw.get("focus")
+            refs = [f.get("reference") for f in focus if isinstance(f, dict)] if isinstance(
+                focus, list
+            ) else []
+            found.append(
+                HistologyObservation(
+                    source=reference(raw),
+                    focus=frozenset(r for r in refs if isinstance(r, str)),
+                    histology=family,
+                    behavior=behavior,
+                    effective=raw_effective_date(raw),
+                )
+            )
+            break
+    return sorted(found, key=lambda h: h.effective or date.min, reverse=True)
+
+
+def attach_histology(
+    facts: list[AnyFact], observations: list[HistologyObservation]
+) -> list[AnyFact]:
+    """Primary cancers with no histology of their own take it from a histology Observation
+    about them (``focus``), or from one with no focus when the record has one primary."""
+    if not observations:
+        return facts
+    primaries = [f for f in facts if isinstance(f, PrimaryCancerFact)]
+    out: list[AnyFact] = []
+    for fact in facts:
+        if isinstance(fact, PrimaryCancerFact) and fact.histology is None:
+            about = [o for o in observations if o.focus & set(fact.sources)]
+            if not about and len(primaries) == 1:
+                about = [o for o in observations if not o.focus]
+            if about:
+                found = about[0]
+                note = f"histology from {found.source} (LOINC 59847-4)"
+                fact = fact.model_copy(
+                    update={
+                        "histology": found.histology,
+                        "behavior": found.behavior or fact.behavior,
+                        "sources": [*fact.sources, found.source],
+                        "note": f"{fact.note}; {note}" if fact.note else note,
+                    }
+                )
+        out.append(fact)
+    return out
 
 
 def _asserted(condition: Condition) -> object:

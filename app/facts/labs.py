@@ -1,4 +1,4 @@
-"""Labs: the nine analytes trials ask about, in canonical units, with their ULN.
+"""Labs: the analytes of the lab catalogue, in canonical units, with their ULN.
 
 A lab Observation is reduced to a `LabResult` (the few elements that matter), either from
 a validated ``Observation`` model or, for the older results of a long record, straight
@@ -33,18 +33,12 @@ from app.facts.reading import (
     reference,
 )
 from app.facts.units import CANONICAL_UNIT, UnitError, to_canonical
+from app.vocabulary import labs as lab_catalogue
 
-# Plausible values in canonical units; outside them a value is a data error, not a result.
+# Plausible values in canonical units (data/labs.yaml); outside them a value is a data
+# error, not a result.
 PLAUSIBLE: dict[Analyte, tuple[float, float]] = {
-    "hemoglobin": (10.0, 260.0),
-    "platelets": (0.0, 5000.0),
-    "white_cells": (0.0, 1000.0),
-    "alt": (0.0, 50000.0),
-    "ast": (0.0, 50000.0),
-    "bilirubin_total": (0.0, 1500.0),
-    "creatinine": (0.0, 5000.0),
-    "cea": (0.0, 1.0e6),
-    "ca19_9": (0.0, 1.0e7),
+    analyte: lab_catalogue.analyte(analyte).plausible for analyte in CANONICAL_UNIT
 }
 
 # referenceRange.appliesTo sex codes (SNOMED 248153007 male, 248152002 female;

@@ -39,14 +39,109 @@ ReadFrom = Literal["code", "text", "derived"]
 StagingContext = Literal["clinical", "pathological", "post_neoadjuvant"]
 StageCategory = Literal["T", "N", "M", "group"]
 
-CancerSite = Literal["rectum", "colon", "rectosigmoid", "esophagus", "other"]
+# The value sets below mirror the vocabulary data files (app/vocabulary/data/*.yaml), which
+# hold the codes behind each value; a test fails when the two disagree.
+# ICD-O-3 topography site groups (and a few parents: colorectal, head_and_neck, ...).
+CancerSite = Literal[
+    "head_and_neck",
+    "colorectal",
+    "central_nervous_system",
+    "hematologic",
+    "lip",
+    "tongue",
+    "gum",
+    "floor_of_mouth",
+    "palate",
+    "mouth_other",
+    "salivary_gland",
+    "tonsil",
+    "oropharynx",
+    "nasopharynx",
+    "hypopharynx",
+    "pharynx_other",
+    "esophagus",
+    "stomach",
+    "small_intestine",
+    "colon",
+    "appendix",
+    "rectosigmoid",
+    "rectum",
+    "anus",
+    "liver",
+    "gallbladder",
+    "biliary_tract_other",
+    "pancreas",
+    "digestive_other",
+    "nasal_cavity",
+    "accessory_sinus",
+    "larynx",
+    "trachea",
+    "lung",
+    "thymus",
+    "heart_mediastinum_pleura",
+    "respiratory_other",
+    "bone",
+    "hematopoietic_system",
+    "lymphoma",
+    "myeloma",
+    "leukemia",
+    "skin",
+    "peripheral_nerves",
+    "peritoneum",
+    "soft_tissue",
+    "breast",
+    "vulva",
+    "vagina",
+    "cervix",
+    "corpus_uteri",
+    "uterus",
+    "ovary",
+    "female_genital_other",
+    "placenta",
+    "penis",
+    "prostate",
+    "testis",
+    "male_genital_other",
+    "kidney",
+    "renal_pelvis",
+    "ureter",
+    "bladder",
+    "urinary_other",
+    "eye",
+    "meninges",
+    "brain",
+    "spinal_cord",
+    "thyroid",
+    "adrenal",
+    "endocrine_other",
+    "ill_defined",
+    "unknown_primary",
+]
+# ICD-O-3 behaviour (fifth digit of a morphology code; D00-D09 are in situ).
+CancerBehavior = Literal[
+    "benign", "uncertain", "in_situ", "malignant", "metastatic", "malignant_uncertain_primary"
+]
+# ICD-O-3 morphology families (a hierarchy: mucinous adenocarcinoma is an adenocarcinoma).
 Histology = Literal[
+    "carcinoma",
     "adenocarcinoma",
     "mucinous_adenocarcinoma",
     "signet_ring_cell_carcinoma",
+    "ductal_carcinoma",
+    "lobular_carcinoma",
+    "acinar_cell_carcinoma",
+    "cholangiocarcinoma",
+    "hepatocellular_carcinoma",
     "squamous_cell_carcinoma",
+    "urothelial_carcinoma",
+    "non_small_cell_carcinoma",
+    "large_cell_carcinoma",
     "neuroendocrine",
-    "other",
+    "small_cell_carcinoma",
+    "melanoma",
+    "sarcoma",
+    "gist",
+    "lymphoma",
 ]
 DiagnosisConfirmation = Literal["biopsy", "resection", "cytology", "imaging", "clinical"]
 Grade = Literal["G1", "G2", "G3", "G4", "GX"]
@@ -70,12 +165,37 @@ Analyte = Literal[
     "hemoglobin",
     "platelets",
     "white_cells",
+    "neutrophils",
+    "lymphocytes",
+    "creatinine",
+    "creatinine_clearance",
+    "egfr",
+    "urine_protein",
+    "urine_protein_24h",
+    "urine_protein_creatinine_ratio",
+    "bilirubin_total",
+    "bilirubin_direct",
     "alt",
     "ast",
-    "bilirubin_total",
-    "creatinine",
+    "alkaline_phosphatase",
+    "albumin",
+    "ldh",
+    "lipase",
+    "inr",
+    "prothrombin_time",
+    "aptt",
     "cea",
     "ca19_9",
+    "afp",
+    "psa",
+    "potassium",
+    "sodium",
+    "calcium",
+    "magnesium",
+    "glucose",
+    "hba1c",
+    "tsh",
+    "lvef",
 ]
 
 BiomarkerName = Literal["msi", "mmr", "kras", "nras", "braf", "pd_l1", "her2", "er", "pr"]
@@ -92,25 +212,25 @@ BiomarkerStatus = Literal[
     "equivocal",
 ]
 
-# Coded history the seed trials (and oncology trials in general) ask about. The code sets
-# behind each category live in app/facts/codes.py with their source.
+# Coded history oncology trials ask about: categories of data/conditions.yaml, a hierarchy
+# (myocardial infarction is ischemic heart disease is cardiovascular disease).
 ConditionCategory = Literal[
-    "inflammatory_bowel_disease",
-    "familial_adenomatous_polyposis",
-    "hiv",
-    "hepatitis_b",
-    "hepatitis_c",
-    "syphilis",
-    "malignancy",  # any cancer; the primary is told apart by PrimaryCancerFact
+    "malignancy",
     "non_melanoma_skin_cancer",
-    "myocardial_infarction",
-    "heart_failure",
-    "unstable_angina",
+    "carcinoma_in_situ",
     "cardiovascular_disease",
+    "ischemic_heart_disease",
+    "myocardial_infarction",
+    "unstable_angina",
+    "heart_failure",
+    "arrhythmia",
+    "hypertension",
+    "cerebrovascular_disease",
     "peripheral_vascular_disease",
     "pulmonary_hypertension",
     "copd",
     "respiratory_failure",
+    "interstitial_lung_disease",
     "hepatic_insufficiency",
     "renal_insufficiency",
     "coagulopathy",
@@ -118,13 +238,25 @@ ConditionCategory = Literal[
     "leukopenia",
     "thrombocytopenia",
     "immunodeficiency",
+    "autoimmune_disease",
     "connective_tissue_disease",
+    "inflammatory_bowel_disease",
+    "familial_adenomatous_polyposis",
+    "hiv",
+    "hepatitis_b",
+    "hepatitis_c",
+    "infection",
     "bacterial_infection",
+    "tuberculosis",
+    "syphilis",
     "fungal_infection",
+    "viral_infection",
+    "organ_transplant",
+    "psychiatric_illness",
     "mental_illness",
-    "cognitive_impairment",
     "drug_abuse",
     "alcohol_dependence",
+    "cognitive_impairment",
 ]
 ConditionStatus = Literal["active", "recurrence", "relapse", "inactive", "remission", "resolved"]
 
@@ -194,8 +326,13 @@ class LactationFact(Fact):
 
 class PrimaryCancerFact(Fact):
     kind: Literal["primary_cancer"] = "primary_cancer"
-    site: CancerSite
+    site: CancerSite | None = Field(
+        description="None: a cancer code the vocabulary cannot place (never a catch-all site)."
+    )
     histology: Histology | None = None
+    behavior: CancerBehavior | None = Field(
+        default=None, description="ICD-O-3 behaviour: from the morphology, or in_situ (D00-D09)."
+    )
     diagnosed: date | None = None
     confirmed_by: DiagnosisConfirmation | None = None
     clinical_status: ConditionStatus | None = None
@@ -302,8 +439,8 @@ class PerformanceFact(Fact):
 class LabFact(Fact):
     """A lab result in canonical units, with its reference range in the same units.
 
-    Canonical units: hemoglobin g/L; platelets and white cells 10*9/L; ALT, AST U/L;
-    bilirubin and creatinine umol/L; CEA ug/L; CA 19-9 kU/L.
+    Canonical units are those of the lab catalogue (app/vocabulary/data/labs.yaml), e.g.
+    hemoglobin g/L; counts 10*9/L; enzymes U/L; bilirubin and creatinine umol/L.
     """
 
     kind: Literal["lab"] = "lab"

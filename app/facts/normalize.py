@@ -168,9 +168,15 @@ def normalize(record: PatientRecord, as_of: date) -> PatientFacts:
     return PatientFacts(
         patient=record.reference,
         as_of=as_of,
-        facts=_distinct(confirmation.confirm_primaries(reading.facts)),
+        facts=_distinct(confirmation.confirm_primaries(_with_histology(record, reading.facts))),
         warnings=reading.warnings,
     )
+
+
+def _with_histology(record: PatientRecord, facts: list[AnyFact]) -> list[AnyFact]:
+    """Primary cancers given the histology of an ICD-O-3 Observation about them."""
+    observations = cancer.histology_observations(record.of_type("Observation"))
+    return cancer.attach_histology(facts, observations)
 
 
 def _unclassified(
@@ -381,8 +387,10 @@ def _condition_relevant(raw: FhirJson) -> bool:
             or code in codes.PREGNANCY_CONDITION_SNOMED
         ):
             return True
+        if system == codes.ICD_O_3 and codes.topography_cancer_site(code):
+            return True
         if system in codes.ICD10_SYSTEMS and (
-            codes.icd10_cancer_site(code)
+            codes.icd10_primary(code) is not None
             or codes.icd10_metastasis_site(code)
             or codes.icd10_category(code)
         ):

@@ -21,6 +21,7 @@ from app.eligibility.language import OPEN_STATUSES
 from app.eligibility.library import Library
 from app.eligibility.view import PatientView
 from app.errors import NotFound
+from app.facts.codes import site_relatives
 from app.facts.model import PatientFacts, PrimaryCancerFact
 from app.facts.normalize import normalize
 from app.fhir.record import PatientRecord
@@ -29,12 +30,17 @@ from app.matching.rank import rank
 
 
 def cancer_sites(facts: PatientFacts) -> set[str] | None:
-    """Sites of the patient's recorded primary cancers; None when none is recorded."""
-    sites: set[str] = {
-        c.site
+    """Sites of the patient's recorded primary cancers, with the sites they lie in or that
+    lie in them (colon: colorectal, appendix); None when none is recorded, or when one is
+    at a site the vocabulary could not place (then every trial may apply)."""
+    current = [
+        c
         for c in facts.of_kind(PrimaryCancerFact)
         if c.effective is None or c.effective <= facts.as_of
-    }
+    ]
+    if any(c.site is None for c in current):
+        return None
+    sites: set[str] = {s for c in current if c.site is not None for s in site_relatives(c.site)}
     return sites or None
 
 

@@ -87,12 +87,13 @@ def test_an_unknown_operator_is_reported_at_its_rule(tmp_path: Path) -> None:
 
 
 def test_a_unit_that_cannot_be_converted_is_a_validation_error(tmp_path: Path) -> None:
-    path = write(tmp_path, GOOD.replace("unit: g/dL", "unit: mmol/L"))
+    # U/L is an enzyme activity: no factor takes hemoglobin there (mmol/L would: molar mass).
+    path = write(tmp_path, GOOD.replace("unit: g/dL", "unit: U/L"))
     with pytest.raises(LibraryError) as caught:
         load_trial_file(path)
     (problem,) = caught.value.problems
     assert problem.line == 11
-    assert "mmol/L" in problem.message
+    assert "U/L" in problem.message
 
 
 def test_ids_must_be_unique_and_in_protocol_order(tmp_path: Path) -> None:

@@ -476,7 +476,24 @@ def test_lab_threshold_in_another_unit_is_converted() -> None:
 
 
 def test_lab_rule_with_an_unconvertible_unit_fails_at_compile_time() -> None:
-    rule = RULE.validate_python({"op": "lab", "analyte": "creatinine", "unit": "mg/dL", "lte": 1.5})
+    # Creatinine is a concentration: a count per volume is no unit of it.
+    rule = RULE.validate_python(
+        {"op": "lab", "analyte": "creatinine", "unit": "10*9/L", "lte": 1.5}
+    )
+    with pytest.raises(UnitMismatch):
+        compile_rule(rule)
+
+
+def test_creatinine_rule_in_mg_per_dl_decides_a_result_in_umol_per_l() -> None:
+    # 1.5 mg/dL is 132.6 umol/L (molar mass 113.12 g/mol): the rule compiles and compares.
+    rule = {"op": "lab", "analyte": "creatinine", "unit": "mg/dL", "lte": 1.5}
+    assert ev(rule, lab("creatinine", 120, "umol/L")).truth is T
+    assert ev(rule, lab("creatinine", 140, "umol/L")).truth is F
+
+
+def test_hba1c_rule_in_mmol_per_mol_does_not_compile() -> None:
+    # IFCC mmol/mol and NGSP % differ by an offset, not a factor: never converted.
+    rule = RULE.validate_python({"op": "lab", "analyte": "hba1c", "unit": "mmol/mol", "lt": 53})
     with pytest.raises(UnitMismatch):
         compile_rule(rule)
 

@@ -21,7 +21,7 @@ HISTOLOGY_URL = (
         (ICD10, "C18.7", "colon"),
         (ICD10, "C19", "rectosigmoid"),
         (ICD10, "C15.5", "esophagus"),
-        (ICD10, "C50.9", "other"),
+        (ICD10, "C50.9", "breast"),
         (SNOMED, "363351006", "rectum"),
         (SNOMED, "363406005", "colon"),
     ],

@@ -76,9 +76,10 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
             "ecog 3 code",
             "karnofsky 30 derived",
             "age 39-39",
-            "primary other other",
+            "primary breast None",  # SNOMED 372137005; histology 1187425009 not in the set
+            "warning cancer.unknown_histology",
         },
-        {"warning bundle.foreign_subject"},
+        {"warning bundle.foreign_subject", "warning condition.unmapped_site"},
     ),
     "ctms/patient_data.json": (
         {
@@ -106,8 +107,8 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
         set(),
     ),
     "mcode-extraction/csv-condition-bundle.json": (
-        {"primary other other", "warning resource.invalid_element"},
-        set(),
+        {"primary tongue None", "warning resource.invalid_element"},  # ICD-10 C02.0
+        {"warning condition.unmapped_site"},
     ),
     "mcode-extraction/csv-staging-bundle.json": (
         {
@@ -119,8 +120,9 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
         set(),
     ),
     "mcode-stu1/Condition-mCODEPrimaryCancerConditionExample01.json": (
-        {"primary other adenocarcinoma", "warning staging.unknown_context"},
-        set(),
+        # SNOMED 254637007 non-small cell lung cancer, ICD-O-3 histology adenocarcinoma
+        {"primary lung adenocarcinoma", "warning staging.unknown_context"},
+        {"warning condition.unmapped_site"},
     ),
     "mcode-stu1/Condition-mCODESecondaryCancerConditionExample01.json": (
         {"metastasis present brain"},

@@ -517,8 +517,7 @@ SCENARIOS = [
         lambda: with_condition("J15.9", "Unspecified bacterial pneumonia", onset="2026-11-15"),
         "fail",
         None,
-        "ineligible",
-        "issue 11: comorbidity categories have codes (J15 is a bacterial infection)",
+        "ineligible",  # issue 11: J15 is a bacterial infection (data/conditions.yaml)
     ),
     Scenario(
         "esophageal_unclassified_snomed_condition_infection",

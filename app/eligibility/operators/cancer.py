@@ -3,6 +3,8 @@ other malignancies."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from app.eligibility.labels import label_list
 from app.eligibility.language import OtherMalignancyRule, PrimaryCancerCountRule, PrimaryCancerRule
 from app.eligibility.logic import Finding, Truth, all_of, any_of
@@ -11,7 +13,55 @@ from app.eligibility.operators.bounds import bounds_hold
 from app.eligibility.operators.registry import Evaluator, operator
 from app.eligibility.operators.timing import current, dated_hit, months_before
 from app.eligibility.view import PatientView
-from app.facts.model import ConditionFact, PrimaryCancerFact
+from app.facts.codes import category_within, histology_within, site_within
+from app.facts.model import CancerSite, ConditionFact, Histology, PrimaryCancerFact
+
+
+def _at(site: CancerSite | None, wanted: Iterable[CancerSite]) -> bool:
+    """The site is one of ``wanted`` or lies inside one (sigmoid colon is colorectal)."""
+    return site is not None and any(site_within(site, w) for w in wanted)
+
+
+def _site_finding(cancer: PrimaryCancerFact, wanted: list[CancerSite]) -> Finding:
+    ev = cancer.sources
+    if cancer.site is None:
+        return Finding.unknown(
+            "primary cancer at a site trialmatch cannot place from its code",
+            missing=["primary cancer site"],
+            evidence=ev,
+        )
+    if _at(cancer.site, wanted):
+        return Finding.true(f"primary cancer of the {cancer.site}", evidence=ev)
+    if any(site_within(w, cancer.site) for w in wanted):
+        return Finding.unknown(
+            f"primary cancer recorded only as {cancer.site}, not which part",
+            missing=["primary cancer site"],
+            evidence=ev,
+        )
+    return Finding.false(
+        f"primary cancer of the {cancer.site}, not {label_list(list(wanted))}", evidence=ev
+    )
+
+
+def _histology_finding(cancer: PrimaryCancerFact, wanted: list[Histology]) -> Finding:
+    ev, found = cancer.sources, cancer.histology
+    if found is None:
+        return Finding.unknown(
+            f"histology of the {cancer.site or 'primary'} cancer not recorded",
+            missing=["histology"],
+            evidence=ev,
+        )
+    if any(histology_within(found, w, cancer.site) for w in wanted):
+        return Finding.true(found.replace("_", " "), evidence=ev)
+    if any(histology_within(w, found, cancer.site) for w in wanted):
+        return Finding.unknown(
+            f"histology recorded only as {found.replace('_', ' ')}",
+            missing=["histology subtype"],
+            evidence=ev,
+        )
+    return Finding.false(
+        f"{found.replace('_', ' ')}, not {label_list(list(wanted))}", evidence=ev
+    )
 
 
 @operator(PrimaryCancerRule)
@@ -20,34 +70,9 @@ def _primary_cancer(rule: PrimaryCancerRule) -> Evaluator:
         ev = cancer.sources
         parts = []
         if rule.sites is not None:
-            if cancer.site in rule.sites:
-                parts.append(Finding.true(f"primary cancer of the {cancer.site}", evidence=ev))
-            else:
-                parts.append(
-                    Finding.false(
-                        f"primary cancer of the {cancer.site}, not {label_list(list(rule.sites))}",
-                        evidence=ev,
-                    )
-                )
+            parts.append(_site_finding(cancer, rule.sites))
         if rule.histologies is not None:
-            if cancer.histology is None:
-                parts.append(
-                    Finding.unknown(
-                        f"histology of the {cancer.site} cancer not recorded",
-                        missing=["histology"],
-                        evidence=ev,
-                    )
-                )
-            elif cancer.histology in rule.histologies:
-                parts.append(Finding.true(cancer.histology.replace("_", " "), evidence=ev))
-            else:
-                parts.append(
-                    Finding.false(
-                        f"{cancer.histology.replace('_', ' ')}, not "
-                        f"{label_list(list(rule.histologies))}",
-                        evidence=ev,
-                    )
-                )
+            parts.append(_histology_finding(cancer, rule.histologies))
         if rule.confirmed_by is not None:
             if cancer.confirmed_by is None:
                 parts.append(
@@ -83,7 +108,7 @@ def _primary_cancer_count(rule: PrimaryCancerCountRule) -> Evaluator:
     where = label_list(list(rule.sites))
 
     def evaluate(facts: PatientView) -> Finding:
-        found = [c for c in current(facts, PrimaryCancerFact) if c.site in rule.sites]
+        found = [c for c in current(facts, PrimaryCancerFact) if _at(c.site, rule.sites)]
         ev = [s for c in found for s in c.sources]
         distinct = len({c.site for c in found})
         if bounds_hold(rule, distinct):
@@ -112,19 +137,31 @@ def _primary_cancer_count(rule: PrimaryCancerCountRule) -> Evaluator:
 def _other_malignancy(rule: OtherMalignancyRule) -> Evaluator:
     def evaluate(facts: PatientView) -> Finding:
         primaries = current(facts, PrimaryCancerFact)
-        own_sources = {s for p in primaries if p.site in rule.index_sites for s in p.sources}
-        own_codes = {c for p in primaries if p.site in rule.index_sites for c in p.codes}
+        index = [p for p in primaries if _at(p.site, rule.index_sites)]
+        own_sources = {s for p in index for s in p.sources}
+        own_codes = {c for p in index for c in p.codes}
+        # A primary the vocabulary could not place is an unknown below, not a malignancy.
+        own_sources |= {s for p in primaries if p.site is None for s in p.sources}
         excepted_sources = {
             s
             for cat in rule.except_categories
             for c in current(facts, ConditionFact)
-            if c.category == cat
+            if category_within(c.category, cat)
             for s in c.sources
         }
         cutoff = months_before(facts.as_of, rule.within_months) if rule.within_months else None
         hits: list[Finding] = []
         for p in primaries:
-            if p.site not in rule.index_sites:
+            if p.site is None:
+                hits.append(
+                    Finding.unknown(
+                        "a primary cancer at a site trialmatch cannot place: whether it is "
+                        f"the cancer of the {label_list(list(rule.index_sites))}",
+                        missing=["primary cancer site"],
+                        evidence=p.sources,
+                    )
+                )
+            elif not _at(p.site, rule.index_sites) and not set(p.sources) & excepted_sources:
                 hits.append(
                     dated_hit(
                         f"primary cancer of the {p.site}",

@@ -22,6 +22,7 @@ from app.eligibility.operators.timing import (
     months_before,
 )
 from app.eligibility.view import PatientView
+from app.facts.codes import category_within
 from app.facts.model import ConditionFact, PrimaryCancerFact, TreatmentFact, UnclassifiedFact
 
 
@@ -45,7 +46,12 @@ def _condition(rule: ConditionRule) -> Evaluator:
 
     def evaluate(facts: PatientView) -> Finding:
         cutoff = months_before(facts.as_of, rule.within_months) if rule.within_months else None
-        recorded = [c for c in current(facts, ConditionFact) if c.category in rule.categories]
+        # A criterion on a category covers the categories inside it (data/conditions.yaml).
+        recorded = [
+            c
+            for c in current(facts, ConditionFact)
+            if any(category_within(c.category, wanted) for wanted in rule.categories)
+        ]
         hits: list[Finding] = []
         for c in recorded:
             name = CONDITION_LABELS[c.category]

@@ -49,7 +49,8 @@ def _lab_fact(facts: PatientView, analyte: Analyte, within_days: int | None) -> 
 def _lab(rule: LabRule) -> Evaluator:
     label = ANALYTE_LABELS[rule.analyte]
     canonical = CANONICAL_UNITS[rule.analyte]
-    from_canonical = converter(canonical, rule.unit)  # raises UnitMismatch at compile time
+    # raises UnitMismatch at compile time
+    from_canonical = converter(canonical, rule.unit, rule.analyte)
 
     def evaluate(facts: PatientView) -> Finding:
         fact = _lab_fact(facts, rule.analyte, rule.within_days)
@@ -60,7 +61,7 @@ def _lab(rule: LabRule) -> Evaluator:
         else:
             try:
                 value = (
-                    converter(fact.unit, rule.unit)(fact.value)
+                    converter(fact.unit, rule.unit, rule.analyte)(fact.value)
                     if fact.unit != canonical
                     else from_canonical(fact.value)
                 )

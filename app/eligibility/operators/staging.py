@@ -200,7 +200,7 @@ def _metastasis(rule: MetastasisRule) -> Evaluator:
     def evaluate(facts: PatientView) -> Finding:
         mets = current(facts, MetastasisFact)
         stages = current(facts, StageFact)
-        sites = sorted({p.site for p in current(facts, PrimaryCancerFact)})
+        sites = sorted({p.site for p in current(facts, PrimaryCancerFact) if p.site is not None})
         present = [m for m in mets if m.present]
         at_site = [m for m in present if rule.sites is None or m.site in rule.sites]
         if at_site:
