@@ -137,8 +137,11 @@ def openapi_export(
 @criteria_cli.command("check")
 def criteria_check(directory: DirOption = None) -> None:
     """Validate every trial file and run every worked example; exit 1 on any failure."""
+    from rich.markup import escape
+
     from app.eligibility.examples import run_examples
-    from app.eligibility.library import LibraryError, load_library
+    from app.eligibility.library import load_library
+    from app.eligibility.trial_file import TrialFileError
     from app.eligibility.vocabulary import export
 
     console = Console()
@@ -146,9 +149,9 @@ def criteria_check(directory: DirOption = None) -> None:
     try:
         library = load_library(folder)
         results = run_examples(folder, library)
-    except LibraryError as exc:
+    except TrialFileError as exc:
         for problem in exc.problems:
-            console.print(f"[red]error[/red] {problem}", markup=True, highlight=False)
+            console.print(f"[red]error[/red] {escape(str(problem))}", markup=True, highlight=False)
         raise typer.Exit(1) from None
     table = Table(title=f"Worked examples in {folder}")
     for column in ("trial", "example", "status", "result"):

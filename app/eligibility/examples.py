@@ -26,11 +26,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.eligibility.evaluate import CompiledTrial, TrialVerdict, evaluate_trial
-from app.eligibility.library import (
-    EXAMPLES_SUFFIX,
-    Library,
-    LibraryError,
-    Problem,
+from app.eligibility.library import EXAMPLES_SUFFIX, Library
+from app.eligibility.trial_file import (
+    TrialFileError,
+    TrialFileProblem,
     read_yaml,
     validation_problems,
 )
@@ -99,7 +98,7 @@ def load_example_file(path: Path) -> ExampleFile:
     try:
         return ExampleFile.model_validate(data)
     except ValidationError as exc:
-        raise LibraryError(validation_problems(path, root, exc)) from None
+        raise TrialFileError(validation_problems(path, root, exc)) from None
 
 
 def example_files(directory: Path) -> list[Path]:
@@ -113,19 +112,25 @@ def run_examples(directory: Path, library: Library) -> list[ExampleResult]:
     for path in example_files(directory):
         try:
             file = load_example_file(path)
-        except LibraryError as exc:
+        except TrialFileError as exc:
             problems.extend(exc.problems)
             covered.add(path.name.removesuffix(EXAMPLES_SUFFIX))
             continue
         if file.trial not in library.trials:
-            problems.append(Problem(str(path), 1, "trial", f"no trial {file.trial} in the library"))
+            problems.append(
+                TrialFileProblem(
+                    path, 1, "examples.unknown_trial", f"No trial {file.trial} in the library."
+                )
+            )
             continue
         covered.add(file.trial)
         results += [run_example(library.trials[file.trial], e) for e in file.examples]
     problems += [
-        Problem(str(directory / f"{nct}{EXAMPLES_SUFFIX}"), None, "", "no worked examples")
+        TrialFileProblem(
+            directory / f"{nct}{EXAMPLES_SUFFIX}", None, "examples.missing", "No worked examples."
+        )
         for nct in sorted(set(library.trials) - covered)
     ]
     if problems:
-        raise LibraryError(problems)
+        raise TrialFileError(problems)
     return results

@@ -223,9 +223,11 @@ def histology_observations(raws: Iterable[dict[str, Any]]) -> list[HistologyObse
             if family is None:
                 continue
             focus = raw.get("focus")
-            refs = [f.get("reference") for f in focus if isinstance(f, dict)] if isinstance(
-                focus, list
-            ) else []
+            refs = (
+                [f.get("reference") for f in focus if isinstance(f, dict)]
+                if isinstance(focus, list)
+                else []
+            )
             found.append(
                 HistologyObservation(
                     source=reference(raw),

@@ -236,9 +236,7 @@ def morphology(code: str) -> tuple[Histology | None, CancerBehavior | None]:
     return found.family, found.behavior  # type: ignore[return-value]
 
 
-def histology_within(
-    name: Histology, family: Histology, site: CancerSite | None = None
-) -> bool:
+def histology_within(name: Histology, family: Histology, site: CancerSite | None = None) -> bool:
     """Histology ``name`` belongs to ``family`` (at ``site``, for site-bound members)."""
     return histology.within(name, family, sites.ancestors(site) if site else None)
 

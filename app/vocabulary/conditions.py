@@ -65,9 +65,7 @@ def _catalogue() -> _Catalogue:
     for category in found.values():
         if category.parent is not None and category.parent not in found:
             raise VocabularyError(f"condition category {category.name!r} has an unknown parent")
-    words = sorted(
-        ((w, c.name) for c in found.values() for w in c.words), key=lambda p: -len(p[0])
-    )
+    words = sorted(((w, c.name) for c in found.values() for w in c.words), key=lambda p: -len(p[0]))
     patterns = tuple((re.compile(rf"\b{re.escape(w)}\b"), name) for w, name in words)
     return _Catalogue(found, snomed, patterns)
 

@@ -6,8 +6,9 @@ import pytest
 from pydantic import ValidationError
 
 from app.config import REPO_ROOT
-from app.eligibility.language import Criterion, Trial
-from app.eligibility.library import Library, LibraryError, load_library, load_trial_file
+from app.eligibility.language import Criterion, LabRule, Trial
+from app.eligibility.library import Library, load_library, load_trial_file
+from app.eligibility.trial_file import TrialFileError
 
 CRITERIA = REPO_ROOT / "criteria"
 
@@ -70,10 +71,10 @@ def test_a_good_file_loads(tmp_path: Path) -> None:
 
 def test_a_wrong_value_is_reported_with_file_and_line(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace("gte: 10", "gte: lots"))
-    with pytest.raises(LibraryError) as caught:
+    with pytest.raises(TrialFileError) as caught:
         load_trial_file(path)
     (problem,) = caught.value.problems
-    assert problem.path == str(path)
+    assert problem.path == path
     assert problem.line == 18
     assert problem.where.startswith("criteria.1.rule")
     assert str(problem).startswith(f"{path}:18: ")
@@ -81,7 +82,7 @@ def test_a_wrong_value_is_reported_with_file_and_line(tmp_path: Path) -> None:
 
 def test_an_unknown_operator_is_reported_at_its_rule(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace("op: primary_cancer", "op: cancer_ish"))
-    with pytest.raises(LibraryError) as caught:
+    with pytest.raises(TrialFileError) as caught:
         load_trial_file(path)
     assert [p.line for p in caught.value.problems] == [10]
 
@@ -89,7 +90,7 @@ def test_an_unknown_operator_is_reported_at_its_rule(tmp_path: Path) -> None:
 def test_a_unit_that_cannot_be_converted_is_a_validation_error(tmp_path: Path) -> None:
     # U/L is an enzyme activity: no factor takes hemoglobin there (mmol/L would: molar mass).
     path = write(tmp_path, GOOD.replace("unit: g/dL", "unit: U/L"))
-    with pytest.raises(LibraryError) as caught:
+    with pytest.raises(TrialFileError) as caught:
         load_trial_file(path)
     (problem,) = caught.value.problems
     assert problem.line == 11
@@ -98,28 +99,28 @@ def test_a_unit_that_cannot_be_converted_is_a_validation_error(tmp_path: Path) -
 
 def test_ids_must_be_unique_and_in_protocol_order(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace("id: inc-2", "id: inc-1"))
-    with pytest.raises(LibraryError) as caught:
+    with pytest.raises(TrialFileError) as caught:
         load_trial_file(path)
     messages = [p.message for p in caught.value.problems]
-    assert "duplicate id inc-1" in messages
+    assert "Criterion id inc-1 is used twice in this trial." in messages
 
 
 def test_applies_to_must_name_a_criterion(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace("criterion: inc-1}", "criterion: inc-9}"))
-    with pytest.raises(LibraryError) as caught:
+    with pytest.raises(TrialFileError) as caught:
         load_trial_file(path)
     assert caught.value.problems[0].where == "applies_to.criterion"
 
 
 def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace("title: A test trial", "title: [unclosed"))
-    with pytest.raises(LibraryError) as caught:
+    with pytest.raises(TrialFileError) as caught:
         load_trial_file(path)
     assert caught.value.problems[0].line is not None
 
 
 def test_the_file_name_must_match_the_nct_id(tmp_path: Path) -> None:
-    with pytest.raises(LibraryError):
+    with pytest.raises(TrialFileError):
         load_trial_file(write(tmp_path, GOOD, name="NCT00000002.yaml"))
 
 
@@ -127,7 +128,7 @@ def test_all_problems_of_all_files_are_raised_together(tmp_path: Path) -> None:
     write(tmp_path, GOOD.replace("gte: 10", "gte: x"))
     write(tmp_path, GOOD.replace("NCT00000001", "NCT00000002").replace("op: lab", "op: lob"),
           name="NCT00000002.yaml")  # fmt: skip
-    with pytest.raises(LibraryError) as caught:
+    with pytest.raises(TrialFileError) as caught:
         load_library(tmp_path)
     assert {Path(p.path).name for p in caught.value.problems} == {
         "NCT00000001.yaml",
@@ -162,3 +163,24 @@ def test_a_library_refuses_the_same_trial_twice() -> None:
     )  # fmt: skip
     with pytest.raises(ValueError, match="twice"):
         Library.from_trials([trial, trial])
+
+
+def test_a_trial_that_does_not_compile_is_quarantined_alone() -> None:
+    # A trial stored before the validator refused its unit must not stop the others.
+    good = load_library(REPO_ROOT / "criteria").trials["NCT06949098"].trial
+    bad = good.model_copy(
+        update={
+            "nct_id": "NCT00000009",
+            "criteria": [
+                c.model_copy(
+                    update={"rule": LabRule(op="lab", analyte="hemoglobin", unit="U/L", gte=1)}
+                )
+                if c.id == "inc-2"
+                else c
+                for c in good.criteria
+            ],
+        }
+    )
+    library = Library.from_trials([good, bad])
+    assert list(library.trials) == ["NCT06949098"]
+    assert set(library.quarantined) == {"NCT00000009"}

@@ -268,10 +268,10 @@ def test_read_trial_file_points_at_the_line(
     assert [(p.path, p.line, p.type) for p in caught.value.problems] == [(path, line, kind)]
 
 
-def test_two_files_with_one_nct_id_keep_the_first(
+def test_a_file_not_named_after_its_nct_id_is_refused_so_one_id_is_one_file(
     sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    shutil.copy(GOOD, tmp_path / "a.yaml")
+    shutil.copy(GOOD, tmp_path / "NCT90000001.yaml")
     text = GOOD.read_text(encoding="utf-8").replace("Watch and wait for", "Copy of")
     (tmp_path / "b.yaml").write_text(text, encoding="utf-8")
 
@@ -279,9 +279,28 @@ def test_two_files_with_one_nct_id_keep_the_first(
 
     assert report.created == ["NCT90000001"]
     assert [(p.path.name, p.line, p.type) for p in report.problems] == [
-        ("b.yaml", 2, "trial.duplicate_nct_id")
+        ("b.yaml", 2, "trial.file_name")
     ]
     with sessions() as session:
         assert session.scalars(select(TrialRow.title)).all() == [
             "Watch and wait for early rectal cancer"
         ]
+
+
+@pytest.mark.parametrize("unit", ["furlong", "U/L"], ids=["not-a-unit", "not-a-mass-concentration"])
+def test_a_lab_unit_that_cannot_be_compared_is_refused_before_it_reaches_the_store(
+    sessions: sessionmaker[Session], tmp_path: Path, unit: str
+) -> None:
+    # Once stored, such a rule failed to compile at every match (every answer a 500).
+    source = TRIAL_FIXTURES / "NCT90000002.yaml"
+    text = source.read_text(encoding="utf-8").replace("unit: g/L", f"unit: {unit}")
+    write(tmp_path, "NCT90000002.yaml", text)
+
+    report = load_directory(sessions, tmp_path)
+
+    assert report.created == []
+    assert [(p.path.name, p.type, p.loc[:1]) for p in report.problems] == [
+        ("NCT90000002.yaml", "trial.unit_mismatch", ("criteria",))
+    ]
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(TrialRow)) == 0

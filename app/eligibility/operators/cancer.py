@@ -59,9 +59,7 @@ def _histology_finding(cancer: PrimaryCancerFact, wanted: list[Histology]) -> Fi
             missing=["histology subtype"],
             evidence=ev,
         )
-    return Finding.false(
-        f"{found.replace('_', ' ')}, not {label_list(list(wanted))}", evidence=ev
-    )
+    return Finding.false(f"{found.replace('_', ' ')}, not {label_list(list(wanted))}", evidence=ev)
 
 
 @operator(PrimaryCancerRule)
