@@ -157,7 +157,7 @@ def read_procedure(procedure: Procedure) -> Reading:
             )
     if region is None and not procedure.bodySite and technique in TRANSANAL:
         region = "rectum"  # a transanal excision is of the rectum by definition
-    start, latest = _performed(procedure)
+    start, ended, latest = _performed(procedure)
     status = procedure.status if procedure.status in _STATUSES else "unknown"
     if status != "completed":
         reading.warn(
@@ -171,6 +171,7 @@ def read_procedure(procedure: Procedure) -> Reading:
             technique=technique,
             body_region=region,
             performed=start,
+            ended=ended,
             performed_latest=latest,
             status=status,
             codes=code_labels(procedure.code),
@@ -194,10 +195,12 @@ _STATUSES: dict[str | None, ProcedureStatus] = {
 }
 
 
-def _performed(procedure: Procedure) -> tuple[date | None, date | None]:
-    """When it was done: the first day, and the last day when that is later (a period's
-    end, or the end of a date recorded to the month or year)."""
+def _performed(procedure: Procedure) -> tuple[date | None, date | None, date | None]:
+    """When it was done: its first day; for a period, the first day its recorded end may
+    be; and its last possible day when that is later than the first (a period's end, or
+    the end of a date recorded to the month or year)."""
     first: date | None = None
+    ended: date | None = None
     last: date | None = None
     if procedure.performedDateTime is not None:
         found = date_range(procedure.performedDateTime)
@@ -206,5 +209,5 @@ def _performed(procedure: Procedure) -> tuple[date | None, date | None]:
         begin = date_range(procedure.performedPeriod.start)
         end = date_range(procedure.performedPeriod.end)
         first = begin[0] if begin else None
-        last = end[1] if end else None
-    return first, last if last != first else None
+        ended, last = end if end else (None, None)
+    return first, ended, last if last != first else None

@@ -493,6 +493,9 @@ class TreatmentFact(Fact):
     technique: LocalExcisionTechnique | None = None
     body_region: BodyRegion | None = None
     performed: date | None = Field(default=None, description="When it started (or was done).")
+    ended: date | None = Field(
+        default=None, description="For a course over a period: when it ended (performedPeriod.end)."
+    )
     performed_latest: date | None = Field(
         default=None,
         description="The last day it may have been done or ended: performedPeriod.end, or "

@@ -122,7 +122,8 @@ def _treatment(rule: TreatmentRule) -> Evaluator:
                 _detail(t.technique, list(rule.techniques), f"{name} technique", t.sources)
             )
         if cutoff is not None:
-            when = t.performed or t.effective
+            # A window counts from the course's end (performedPeriod.end), not its start.
+            when = t.ended or t.performed or t.effective
             parts.append(dated_hit(name, when, cutoff, t.sources, t.performed_latest))
         return all_of(parts)
 
