@@ -13,7 +13,7 @@ that says neither is not used. Example::
 `confirm_primaries` then sets ``confirmed_by`` on the primary cancer the report proves,
 adding the report to its sources and saying so in its note. Proof belongs to its cancer:
 the report's histology must agree (or the primary have none recorded); the organ its text
-names (`app/vocabulary/report_site_words.yaml`) must be the primary's site, and a report
+names (`app/vocabulary/data/report_site_words.yaml`) must be the primary's site, and a report
 that names no organ proves a primary only when the record has one primary; and the report
 must be dated near the diagnosis (`PROOF_DAYS_BEFORE` before to `PROOF_DAYS_AFTER` after),
 so a 2012 biopsy does not prove a 2026 cancer.
@@ -24,9 +24,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from functools import cache
-from pathlib import Path
 
-import yaml
 from fhir.resources.R4B.diagnosticreport import DiagnosticReport
 
 from app.facts.model import (
@@ -38,6 +36,7 @@ from app.facts.model import (
 )
 from app.facts.reading import reference, to_date
 from app.facts.report_text import report_texts
+from app.vocabulary import files
 
 V2_0074 = "http://terminology.hl7.org/CodeSystem/v2-0074"
 LOINC = "http://loinc.org"
@@ -69,15 +68,14 @@ _RESECTION = re.compile(
 # A biopsy is taken before the diagnosis is recorded; a resection may follow months later.
 PROOF_DAYS_BEFORE = 120
 PROOF_DAYS_AFTER = 365
-SITE_WORDS_FILE = Path(__file__).parent.parent / "vocabulary" / "report_site_words.yaml"
 
 
 @cache
 def _site_words() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    data = yaml.safe_load(SITE_WORDS_FILE.read_text(encoding="utf-8"))
+    sites = files.section(files.load("report_site_words"), "sites")
     return tuple(
         (site, re.compile(r"\b(?:" + "|".join(words) + r")\b", re.I))
-        for site, words in data["sites"].items()
+        for site, words in sites.items()
     )
 
 

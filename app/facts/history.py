@@ -15,9 +15,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from functools import cache
-from pathlib import Path
 
-import yaml
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.procedure import Procedure
 
@@ -43,6 +41,7 @@ from app.facts.reading import (
     reference,
     to_date,
 )
+from app.vocabulary import files
 
 
 def condition_category(condition: Condition) -> ConditionCategory | None:
@@ -96,14 +95,11 @@ def treatment_by_name(
     return None
 
 
-DIAGNOSTIC_FILE = Path(__file__).parent.parent / "vocabulary" / "diagnostic_procedures.yaml"
-
-
 @cache
 def _diagnostic() -> tuple[frozenset[str], re.Pattern[str]]:
-    data = yaml.safe_load(DIAGNOSTIC_FILE.read_text(encoding="utf-8"))
-    words = re.compile(r"\b(?:" + "|".join(data["words"]) + r")\b", re.I)
-    return frozenset(str(c) for c in data["snomed"]), words
+    document = files.load("diagnostic_procedures")
+    words = re.compile(r"\b(?:" + "|".join(files.section(document, "words")) + r")\b", re.I)
+    return frozenset(str(c) for c in files.section(document, "snomed")), words
 
 
 def is_diagnostic(pairs: list[tuple[str, str]], names: str) -> bool:

@@ -6,9 +6,6 @@ import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import cache
-from pathlib import Path
-
-import yaml
 
 from app.eligibility.labels import CONTEXT_PREFIX, label_list
 from app.eligibility.language import MetastasisRule, StageRule
@@ -18,6 +15,7 @@ from app.eligibility.operators.registry import Evaluator, operator
 from app.eligibility.operators.timing import FOR_CANCER_DAYS_BEFORE, current, when_text
 from app.eligibility.view import PatientView
 from app.facts.model import Fact, MetastasisFact, PrimaryCancerFact, StageFact, TreatmentFact
+from app.vocabulary import files
 
 _PREFIX = re.compile(r"^(yp|c|p|y|r|a)(?=[TNM])")
 
@@ -151,13 +149,10 @@ def _stage(rule: StageRule) -> Evaluator:
     return evaluate
 
 
-STAGE_GROUPS_FILE = Path(__file__).parents[2] / "vocabulary" / "ajcc8_stage_groups.yaml"
-
-
 @cache
 def _group_tables() -> dict[str, dict[str, tuple[str, ...]]]:
-    data = yaml.safe_load(STAGE_GROUPS_FILE.read_text(encoding="utf-8"))
-    return {site: {"m1": tuple(t["m1"]), "m0": tuple(t["m0"])} for site, t in data["sites"].items()}
+    sites = files.section(files.load("ajcc8_stage_groups"), "sites")
+    return {site: {"m1": tuple(t["m1"]), "m0": tuple(t["m0"])} for site, t in sites.items()}
 
 
 def group_implies(value: str, sites: Sequence[str]) -> str | None:
