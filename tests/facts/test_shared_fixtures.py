@@ -76,10 +76,13 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
             "ecog 3 code",
             "karnofsky 30 derived",
             "age 39-39",
-            "primary breast None",  # SNOMED 372137005; histology 1187425009 not in the set
+            "primary breast carcinoma",  # SNOMED 372137005; histology 1187425009 Carcinoma
+        },
+        {
+            "warning bundle.foreign_subject",
+            "warning condition.unmapped_site",
             "warning cancer.unknown_histology",
         },
-        {"warning bundle.foreign_subject", "warning condition.unmapped_site"},
     ),
     "ctms/patient_data.json": (
         {
