@@ -12,6 +12,14 @@ Cost follows the resources that matter, not the size of the record:
 3. Labs: per analyte, only the newest `LAB_VALIDATED_PER_ANALYTE` results on or before
    ``as_of`` are validated; older ones stay facts (for time windows) through a strict
    typed read of the few elements a lab needs (`app.facts.labs.LabResult.from_json`).
+4. A panel whose own code is not read is split into its components (each read by its own
+   code, with the panel as source) or resolved to its ``hasMember`` Observations
+   (`app.facts.panels`).
+
+Nothing read is dropped without a word: a Condition or Procedure the vocabulary cannot
+place becomes an `UnclassifiedFact` (`app.facts.unclassified`), a result that cannot be
+read keeps its date as an `UnreadableFact`, and both warn; criteria then refuse to read
+"not recorded" as "absent", or an older result as the latest.
 
 Rules: every fact keeps its sources; conflicts stay visible (the accessors of
 `PatientFacts` pick by date, code over text, and never let pathological stand in for
@@ -95,8 +103,8 @@ def normalize(record: PatientRecord, as_of: date) -> PatientFacts:
         _guarded(reading, patient, demographics.read_patient, patient, as_of)
         sex = patient.gender
 
-    _read_observations(record.of_type("Observation"), as_of, sex, reading)
-    assessed = _staging_contexts(record.of_type("Observation"))
+    # Staging Observations by reference -> their context, for Condition.stage.assessment.
+    assessed = _read_observations(record.of_type("Observation"), as_of, sex, reading)
     outside_categories = 0
     for raw in record.of_type("Condition"):
         if not _is_real(raw):
@@ -214,8 +222,10 @@ def _distinct(facts: list[AnyFact]) -> list[AnyFact]:
 
 def _read_observations(
     raws: list[FhirJson], as_of: date, sex: str | None, reading: Reading
-) -> None:
+) -> dict[str, StagingContext]:
+    """Read every Observation once; returns the staging context of each staging one."""
     lab_raws: dict[Analyte, list[FhirJson]] = defaultdict(list)
+    assessed: dict[str, StagingContext] = {}
     ignored = 0
     pending = list(raws)  # grows by the parts of component panels (`app.facts.panels`)
     ids = {str(raw.get("id")) for raw in raws}
@@ -229,6 +239,12 @@ def _read_observations(
         concept = next(
             (codes.OBSERVATION_ROUTES[p] for p in pairs if p in codes.OBSERVATION_ROUTES), None
         )
+        if concept == "staging":
+            context = next(
+                (c for p in pairs if (c := codes.STAGING_CODES.get(p, (None, None))[0])), None
+            )
+            if context is not None:
+                assessed[reference(raw)] = context
         by_code = next((_CODE_READERS[p] for p in pairs if p in _CODE_READERS), None)
         if by_code is not None:
             observation = validate(Observation, raw, reading)
@@ -266,6 +282,7 @@ def _read_observations(
         )
     for analyte, results in lab_raws.items():
         _read_labs(analyte, results, as_of, sex, reading)
+    return assessed
 
 
 def _routed(pair: codes.Code) -> bool:
@@ -321,17 +338,6 @@ def _unreadable(
     reading.facts.append(
         UnreadableFact(family=family, key=key, sources=[reference(raw)], effective=when)
     )
-
-
-def _staging_contexts(raws: list[FhirJson]) -> dict[str, StagingContext]:
-    """Reference -> staging context of each staging Observation, by its code alone."""
-    found: dict[str, StagingContext] = {}
-    for raw in raws:
-        for pair in raw_codings(raw.get("code")):
-            context = codes.STAGING_CODES.get(pair, (None, None))[0]
-            if context is not None:
-                found[reference(raw)] = context
-    return found
 
 
 def _read_condition(
