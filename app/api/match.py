@@ -24,6 +24,7 @@ from app.api.match_query import match_options
 from app.auth import GUARDED_RESPONSES, MatchPrincipal
 from app.errors import ApiError, documented_error
 from app.fhir.bundle import read_bundle
+from app.limits.body import parsed_object
 from app.matching.models import MatchResponse
 from app.matching.service import MatchOptions, match_record
 
@@ -121,7 +122,8 @@ async def match_bundle(
             loc=["header", "content-type"],
             status_code=415,
         )
-    body = await request.body()
+    # The body-limit middleware has parsed a JSON body already (app/limits/body.py).
+    body = parsed_object(request.scope) or await request.body()
     # Reading, normalizing and evaluating is CPU work: keep it off the event loop.
     record = await anyio.to_thread.run_sync(lambda: read_bundle(body, strict=strict))
     audit.set_patient(record.reference)

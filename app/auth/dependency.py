@@ -10,6 +10,10 @@ No credential or a bad one is 401 ``auth.required`` / ``auth.invalid_token`` wit
 ``WWW-Authenticate: Bearer``; a good credential without the scope is 403
 ``auth.insufficient_scope``. The principal is also left on ``request.state.principal`` for
 the audit trail.
+
+The same refusals are made earlier, before the request's body is read, by the gate
+(app/auth/gate.py), which finds the scopes a route needs with `required_scopes`; the
+dependency stays as the check that cannot be bypassed.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
+from fastapi.dependencies.models import Dependant
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from app.auth.errors import InsufficientScope
@@ -35,6 +40,9 @@ _bearer = HTTPBearer(
 _api_key = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="An API key (tmk_...) from TRIALMATCH_API_KEYS."
 )
+
+# Each dependency `require_scope` made, and the scope it asks for (read by the gate).
+_GUARDS: dict[object, str] = {}
 
 
 def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
@@ -58,7 +66,21 @@ def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
         return principal
 
     dependency.__name__ = f"require_{scope.replace('/', '_').replace('.', '_')}"
+    _GUARDS[dependency] = scope
     return dependency
+
+
+def required_scopes(dependant: Dependant) -> frozenset[str]:
+    """Every scope a route's dependencies (at any depth) ask for; empty: not guarded."""
+    found: set[str] = set()
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        scope = _GUARDS.get(current.call) if current.call is not None else None
+        if scope is not None:
+            found.add(scope)
+        pending.extend(current.dependencies)
+    return frozenset(found)
 
 
 # For a guarded route's `responses=`: what the auth and limit layers may answer instead.

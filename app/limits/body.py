@@ -1,21 +1,53 @@
-"""Request body limits: size (413 ``request.too_large``) and nesting (422 ``request.too_deep``).
+"""Request body limits: size (413 ``request.too_large``), nesting (422 ``request.too_deep``)
+and well-formedness (422 ``request.json_invalid``).
 
 The body is read here, counted as it streams (chunked uploads carry no Content-Length),
-and handed to the application only once it is known to be small and shallow enough::
+and handed to the application only once it is known to be small and shallow enough, and,
+when it is sent as JSON, to be JSON::
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=20 * 1024 * 1024, max_json_depth=64)
 
-A Content-Length above the limit is refused before a byte of the body is read.
+A Content-Length above the limit is refused before a byte of the body is read. A request
+that no route takes (the gate of app/auth/gate.py found none) is passed on unread, and a
+request for a guarded route without a credential that opens it never gets here: the gate
+has refused it already. The nesting scan and the parse are CPU work on up to 20 MB, so they
+run in a worker thread, never on the event loop.
+
+Every refusal here happens before the route: none of them writes an audit row. The parsed
+JSON document is left for the route (`parsed_object`), so a Bundle is parsed once.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import orjson
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.auth.gate import route_takes_body
 from app.errors import ApiError
 from app.limits.json_depth import exceeds_depth
 from app.limits.reply import reply
+
+PARSED_KEY = "parsed_json"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedBody:
+    """The request body, parsed once by the middleware."""
+
+    value: Any
+
+
+def parsed_object(scope: Scope) -> dict[str, Any] | None:
+    """The JSON object the middleware parsed from this request's body, if it was one."""
+    parsed = scope.get("state", {}).get(PARSED_KEY)
+    if isinstance(parsed, ParsedBody) and isinstance(parsed.value, dict):
+        return parsed.value
+    return None
 
 
 class BodyLimitMiddleware:
@@ -48,6 +80,9 @@ class BodyLimitMiddleware:
             if int(declared) > self.max_bytes:
                 await reply(self._too_large(), scope, receive, send)
                 return
+        if not route_takes_body(scope):
+            await self.app(scope, receive, send)  # a 404 / 405: its body is never read
+            return
 
         chunks: list[bytes] = []
         size = 0
@@ -68,17 +103,30 @@ class BodyLimitMiddleware:
         content_type = headers.get("content-type", "").lower()
         # FastAPI parses a body without Content-Type as JSON too.
         json_like = "json" in content_type or not content_type
-        if body and json_like and exceeds_depth(body, self.max_json_depth):
-            error = ApiError(
+        if body and json_like:
+            checked = await anyio.to_thread.run_sync(self._check_json, body)
+            if isinstance(checked, ApiError):
+                await reply(checked, scope, receive, send)
+                return
+            scope.setdefault("state", {})[PARSED_KEY] = checked
+
+        await self.app(scope, _replay(body, receive), send)
+
+    def _check_json(self, body: bytes) -> ParsedBody | ApiError:
+        if exceeds_depth(body, self.max_json_depth):
+            return ApiError(
                 "request.too_deep",
                 f"The JSON body nests deeper than {self.max_json_depth} levels.",
                 loc=["body"],
                 status_code=422,
             )
-            await reply(error, scope, receive, send)
-            return
-
-        await self.app(scope, _replay(body, receive), send)
+        try:
+            return ParsedBody(orjson.loads(body))
+        except orjson.JSONDecodeError:
+            # The decoder's message may quote the body: never pass it on.
+            return ApiError(
+                "request.json_invalid", "The body is not JSON.", loc=["body"], status_code=422
+            )
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

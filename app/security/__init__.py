@@ -6,10 +6,11 @@
 Requests pass, outermost first: security headers -> route noted for the access log
 -> last-resort 500 -> CORS (only if origins are configured)
 -> authentication (records who asks) -> rate limit (per principal, else per IP)
--> body size and JSON depth -> the application. Everything a middleware refuses still gets
-the security headers and the one error body; so does an unexpected exception, which is
-logged by class name only (app/security/internal_error.py). uvicorn's access log names
-the route, never the path (app/security/access_log.py).
+-> the gate (a guarded route without a credential that opens it: 401/403, body unread)
+-> body size, JSON depth and well-formedness -> the application. Everything a middleware
+refuses still gets the security headers and the one error body; so does an unexpected
+exception, which is logged by class name only (app/security/internal_error.py). uvicorn's
+access log names the route, never the path (app/security/access_log.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from app.auth.authenticator import AuthConfigError, build_authenticator
+from app.auth.gate import GuardGateMiddleware
 from app.auth.loopback import ensure_safe_bind
 from app.auth.middleware import AuthenticationMiddleware
 from app.config import Settings
@@ -44,6 +46,7 @@ def install_security(app: FastAPI, settings: Settings) -> None:
         max_bytes=settings.max_body_bytes,
         max_json_depth=settings.max_json_depth,
     )
+    app.add_middleware(GuardGateMiddleware)
     if settings.rate_limit_per_minute > 0:
         limiter = TokenBucketLimiter(
             per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst

@@ -47,7 +47,7 @@ def test_depth_matches_the_parser_on_random_documents() -> None:
 
 
 def test_an_unpaired_quote_is_measured_not_a_crash() -> None:
-    # Invalid JSON is the parser's to refuse (422 bundle.invalid); measuring must not raise.
+    # Invalid JSON is the parser's to refuse (422 request.json_invalid); measuring must not raise.
     body = b'{"resourceType": "Bundle", "entry": [{"a": "b""}, [[[[' + b"]" * 4 + b"]}"
     assert exceeds_depth(body, 3) is True
     assert exceeds_depth(b'{"a": ["x"", [1]]}', 8) is False

@@ -234,14 +234,14 @@ def bad_bundles() -> list[tuple[str, bytes, str, int, str]]:
             text[: len(text) // 2].encode(),
             "application/fhir+json",
             422,
-            "bundle.invalid",
+            "request.json_invalid",
         ),
         (
             "JSON with a stray quote",
             text.replace(f'"{GIVEN}"', f'"{GIVEN}""').encode(),
             "application/json",
             422,
-            "bundle.invalid",
+            "request.json_invalid",
         ),
         (
             "entry is an object",
@@ -269,7 +269,7 @@ def bad_bundles() -> list[tuple[str, bytes, str, int, str]]:
             text.encode()[:200] + b"\xff\xfe" + text.encode()[200:],
             "application/fhir+json",
             422,
-            "bundle.invalid",
+            "request.json_invalid",
         ),
         ("plain text", text.encode(), "text/plain", 415, "request.unsupported_media_type"),
         (
