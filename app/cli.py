@@ -25,6 +25,7 @@ from rich.table import Table
 from app.auth.cli import api_key_cli
 from app.auth.loopback import UnsafeBind, ensure_safe_bind
 from app.config import REPO_ROOT, get_settings
+from app.limits.client_address import uvicorn_proxy_options
 from app.store.audit_cli import audit_command
 
 cli = typer.Typer(no_args_is_help=True, help="trialmatch: oncology clinical trial matching.")
@@ -63,7 +64,14 @@ def serve() -> None:
         raise typer.Exit(2) from None
     # uvicorn's access log prints raw paths, and /v1/patients/{id}/... holds a patient id:
     # it stays off. Who asked for which patient is in the audit trail (`trialmatch audit`).
-    uvicorn.run("app.main:app", host=settings.host, port=settings.port, access_log=False)
+    # X-Forwarded-For is trusted only from TRIALMATCH_FORWARDED_ALLOW_IPS (app/limits/).
+    uvicorn.run(
+        "app.main:app",
+        host=settings.host,
+        port=settings.port,
+        access_log=False,
+        **uvicorn_proxy_options(settings),
+    )
 
 
 @db_cli.command("upgrade")

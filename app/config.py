@@ -163,6 +163,11 @@ class Settings(BaseSettings):
         ge=0,
         description="Strict-Transport-Security max-age; set it when served over HTTPS only.",
     )
+    forwarded_allow_ips: str | None = Field(
+        default=None,
+        description="Reverse proxies (addresses or networks, comma-separated) whose "
+        "X-Forwarded-For `trialmatch serve` trusts; unset: none, the peer address is the client.",
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -28,7 +28,11 @@ been serialized, but BEFORE the response is sent, and before any exception handl
 
 Fail closed: if the row cannot be written, the request answers ``503 audit.unavailable``
 instead of what the route produced, so no patient data leaves unrecorded. The log gets the
-exception's class name only.
+exception's class name only. The store is asked first, before the route runs: a request
+whose row could not be written because the audit store does not answer (or has no audit
+table) is refused ``503 audit.unavailable`` at once, with no match or EHR pull done for
+nothing, and writes no row (there is nowhere to write it). The check reads; a store that
+answers but refuses the INSERT is still caught when the row is written, after the route.
 
 The row is written through ``app.state.audit_sessions``, an engine of its own (made by the
 lifespan), in its own short transaction: a route's session holds its pool connection until
@@ -48,6 +52,7 @@ import anyio
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -55,6 +60,7 @@ from app.api.route_template import route_template
 from app.auth.principal import Principal
 from app.errors import ApiError
 from app.store.audit import OK, PATIENT_REF_MAX, AuditEvent, insert_event
+from app.store.models import AuditEventRow
 
 log = logging.getLogger("trialmatch.audit")
 
@@ -118,6 +124,7 @@ async def audited_request(request: Request, response: Response) -> AsyncIterator
     if route is None:
         # Never fall back to the raw path: it may hold a patient id.
         raise RuntimeError("AuditedRequest used outside an APIRoute")
+    await _check_store(sessions)
     at = datetime.now(UTC)
     started = time.perf_counter()
     audit = RequestAudit()
@@ -149,6 +156,30 @@ async def audited_request(request: Request, response: Response) -> AsyncIterator
     await _write(sessions, event(_success_status(request, response), OK))
 
 
+def _unavailable() -> AuditUnavailable:
+    return AuditUnavailable(
+        "audit.unavailable",
+        "The request could not be recorded in the audit trail; try again shortly.",
+        headers={"Retry-After": "5"},
+    )
+
+
+async def _check_store(sessions: sessionmaker[Session]) -> None:
+    """Refuse the request before the route if the audit store does not answer."""
+
+    def probe() -> None:
+        with sessions() as session:
+            session.execute(select(AuditEventRow.id).limit(0)).all()
+
+    try:
+        await anyio.to_thread.run_sync(probe)
+    except Exception as exc:
+        log.error(
+            "audit store not reachable: %s (request refused before the route)", type(exc).__name__
+        )
+        raise _unavailable() from None
+
+
 async def _write(sessions: sessionmaker[Session], event: AuditEvent) -> None:
     def insert() -> None:
         with sessions.begin() as session:
@@ -165,11 +196,7 @@ async def _write(sessions: sessionmaker[Session], event: AuditEvent) -> None:
             event.status,
             event.outcome,
         )
-        raise AuditUnavailable(
-            "audit.unavailable",
-            "The request could not be recorded in the audit trail; try again shortly.",
-            headers={"Retry-After": "5"},
-        ) from None
+        raise _unavailable() from None
 
 
 AuditedRequest = Annotated[RequestAudit, Depends(audited_request, scope="function")]

@@ -21,7 +21,9 @@ it is not lost to validation. Example::
 
 Errors (all `InvalidInput`, 422; messages never carry patient data):
 ``bundle.invalid`` (not JSON, not a Bundle), ``bundle.no_patient``,
-``bundle.multiple_patients``, ``bundle.foreign_subject`` (strict only).
+``bundle.multiple_patients``, ``bundle.invalid_patient_id`` (a ``Patient.id`` that is not
+a FHIR id: 1-64 letters, digits, ``-`` or ``.``; it is never stored nor echoed),
+``bundle.foreign_subject`` (strict only).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import orjson
 
 from app.data_quality import DataQualityWarning
 from app.errors import InvalidInput
-from app.fhir.record import READ_TYPES, SUBJECTLESS_TYPES, FhirJson, PatientRecord
+from app.fhir.record import FHIR_ID, READ_TYPES, SUBJECTLESS_TYPES, FhirJson, PatientRecord
 
 
 def read_bundle(data: bytes | dict[str, Any], *, strict: bool = False) -> PatientRecord:
@@ -42,7 +44,7 @@ def read_bundle(data: bytes | dict[str, Any], *, strict: bool = False) -> Patien
     if not isinstance(entries, list):
         raise InvalidInput("bundle.invalid", "Bundle.entry is not a list.", loc=["body", "entry"])
 
-    patients: list[tuple[FhirJson, str | None]] = []
+    patients: list[tuple[int, FhirJson, str | None]] = []
     kept: list[tuple[int, FhirJson]] = []
     for index, entry in enumerate(entries):
         resource = entry.get("resource") if isinstance(entry, dict) else None
@@ -51,7 +53,7 @@ def read_bundle(data: bytes | dict[str, Any], *, strict: bool = False) -> Patien
         kind = resource.get("resourceType")
         if kind == "Patient":
             full_url = entry.get("fullUrl")
-            patients.append((resource, full_url if isinstance(full_url, str) else None))
+            patients.append((index, resource, full_url if isinstance(full_url, str) else None))
         elif kind in READ_TYPES:
             kept.append((index, resource))
 
@@ -64,10 +66,17 @@ def read_bundle(data: bytes | dict[str, Any], *, strict: bool = False) -> Patien
             loc=["body"],
         )
 
-    patient, full_url = patients[0]
+    patient_index, patient, full_url = patients[0]
+    pid = patient.get("id")
+    if pid is not None and not (isinstance(pid, str) and FHIR_ID.fullmatch(pid)):
+        # It would become the audit row's patient reference and every fact's source.
+        raise InvalidInput(
+            "bundle.invalid_patient_id",
+            "Patient.id is not a FHIR id: 1-64 letters, digits, '-' or '.'.",
+            loc=["body", "entry", patient_index, "resource", "id"],
+        )
     record = PatientRecord(patient=patient)
     own = _own_references(patient, full_url)
-    pid = patient.get("id")
     own_ref = f"Patient/{pid}" if isinstance(pid, str) and pid else full_url
     seen: set[tuple[str, str]] = set()
     for index, resource in kept:

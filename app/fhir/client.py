@@ -38,13 +38,17 @@ A record is whole or it is an error: never a silently partial record. Every erro
 
 Requests answered 429/502/503/504 (and connections that fail) are retried with
 exponential backoff, honouring ``Retry-After`` up to ``retry_after_max`` seconds; a
-server asking for a longer wait is not waited for.
+server asking for a longer wait is not waited for. The EHR's ``Retry-After`` is passed on:
+a 502 made from an answer that carried one, and any 502 / 504 of a pull during which the
+EHR sent one, carry it as ``Retry-After: <seconds>`` (an HTTP date becomes seconds from
+now; at most a day), so the caller waits as long as the EHR asked.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 import re
 import time
@@ -60,7 +64,7 @@ import orjson
 from app.config import Settings
 from app.data_quality import DataQualityWarning
 from app.errors import ApiError, InvalidInput, NotFound, UpstreamError
-from app.fhir.record import READ_TYPES, SUBJECTLESS_TYPES, FhirJson, PatientRecord
+from app.fhir.record import FHIR_ID, READ_TYPES, SUBJECTLESS_TYPES, FhirJson, PatientRecord
 from app.fhir.smart import Auth, NoAuth, auth_from_settings
 
 log = logging.getLogger("trialmatch.fhir")
@@ -69,8 +73,6 @@ log = logging.getLogger("trialmatch.fhir")
 for _name in ("httpx", "httpcore"):
     logging.getLogger(_name).setLevel(logging.WARNING)
 
-# FHIR R4 id datatype: [A-Za-z0-9\-\.]{1,64}
-FHIR_ID = re.compile(r"[A-Za-z0-9.\-]{1,64}")
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 FHIR_JSON = "application/fhir+json"
 # Issue codes come from a fixed FHIR value set, so they are safe to name in a message;
@@ -129,15 +131,28 @@ class _Pull:
     timings: list[SearchTiming] = field(default_factory=list)
     warnings: list[DataQualityWarning] = field(default_factory=list)
     included: dict[str, FhirJson] = field(default_factory=dict)  # Medication id -> resource
+    retry_after: float | None = None  # the latest Retry-After the EHR sent, in seconds
 
 
-def _unavailable(msg: str) -> UpstreamError:
-    return UpstreamError("fhir.unavailable", msg)
+RETRY_AFTER_MAX_PASSED_ON = 86_400.0  # a day: longer is not a wait anyone should be told
 
 
-def _timeout() -> UpstreamError:
+def _retry_after_header(seconds: float | None) -> dict[str, str] | None:
+    if seconds is None:
+        return None
+    return {"Retry-After": str(math.ceil(min(seconds, RETRY_AFTER_MAX_PASSED_ON)))}
+
+
+def _unavailable(msg: str, retry_after: float | None = None) -> UpstreamError:
+    return UpstreamError("fhir.unavailable", msg, headers=_retry_after_header(retry_after))
+
+
+def _timeout(retry_after: float | None = None) -> UpstreamError:
     return UpstreamError(
-        "fhir.timeout", "The EHR's FHIR server did not answer in time.", status_code=504
+        "fhir.timeout",
+        "The EHR's FHIR server did not answer in time.",
+        status_code=504,
+        headers=_retry_after_header(retry_after),
     )
 
 
@@ -212,7 +227,7 @@ class FhirClient:
                 )
         except TimeoutError:
             log.warning("FHIR pull failed: fhir.timeout (total deadline)")
-            raise _timeout() from None
+            raise _timeout(pull.retry_after) from None
         except ApiError as error:
             log.warning("FHIR pull failed: %s", error.details[0].type)
             raise
@@ -280,7 +295,7 @@ class FhirClient:
 
     async def _read_medication(self, medication_id: str, pull: _Pull) -> None:
         started = time.perf_counter()
-        response = await self._get(f"{self._base}/Medication/{medication_id}")
+        response = await self._get(f"{self._base}/Medication/{medication_id}", None, pull)
         if response.status_code in (404, 410):
             return  # named but not served: the normalizer says the drug is unclassified
         body = self._body(response)
@@ -326,7 +341,7 @@ class FhirClient:
 
     async def _read_patient(self, patient_id: str, pull: _Pull) -> FhirJson:
         started = time.perf_counter()
-        response = await self._get(f"{self._base}/Patient/{patient_id}")
+        response = await self._get(f"{self._base}/Patient/{patient_id}", None, pull)
         if response.status_code in (404, 410):
             if _not_served(response):
                 # The server does not serve Patient at this URL (a wrong base URL, say):
@@ -357,7 +372,7 @@ class FhirClient:
                     "fhir.too_many_pages",
                     f"The patient's record needs more than {self._options.max_pages} pages.",
                 )
-            response = await self._get(url, query)
+            response = await self._get(url, query, pull)
             bundle = self._body(response)
             if bundle.get("resourceType") != "Bundle" or bundle.get("type") != "searchset":
                 raise _unavailable("The EHR answered a search with something other than a Bundle.")
@@ -443,7 +458,9 @@ class FhirClient:
             raise _unauthorized()
         if status in RETRY_STATUSES or status >= 500:
             # Busy or failing, whatever its OperationOutcome says; retries are spent by now.
-            raise _unavailable(f"The EHR's FHIR server answered HTTP {status}.")
+            raise _unavailable(
+                f"The EHR's FHIR server answered HTTP {status}.", _retry_after(response)
+            )
         body = _parse(response) if status == 200 or _is_json(response) else None
         if status != 200:
             if body is not None and body.get("resourceType") == "OperationOutcome":
@@ -455,8 +472,10 @@ class FhirClient:
             _raise_if_error(body, always=True)
         return body
 
-    async def _get(self, url: str, params: dict[str, str] | None = None) -> httpx.Response:
-        """GET with auth, retries and backoff; returns the final response, whatever its status."""
+    async def _get(self, url: str, params: dict[str, str] | None, pull: _Pull) -> httpx.Response:
+        """GET with auth, retries and backoff; returns the final response, whatever its status.
+
+        The latest Retry-After the EHR sends is noted on `pull`, to be passed on."""
         attempt = 0
         reauthenticated = False
         while True:
@@ -472,14 +491,19 @@ class FhirClient:
                     follow_redirects=False,
                 )
             except httpx.TimeoutException:
-                raise _timeout() from None
+                raise _timeout(pull.retry_after) from None
             except httpx.TransportError:
                 if attempt >= self._options.retries:
-                    raise _unavailable("The EHR's FHIR server cannot be reached.") from None
+                    raise _unavailable(
+                        "The EHR's FHIR server cannot be reached.", pull.retry_after
+                    ) from None
                 attempt += 1
                 await asyncio.sleep(self._backoff(attempt))
                 continue
             status = response.status_code
+            asked = _retry_after(response)
+            if asked is not None:
+                pull.retry_after = asked
             if status == 401 and not reauthenticated and self._auth.rejected(headers):
                 reauthenticated = True  # a cached token may have been revoked: one fresh try
                 continue
@@ -500,19 +524,26 @@ class FhirClient:
 
     def _retry_delay(self, response: httpx.Response, attempt: int) -> float | None:
         """Seconds to wait before retrying; None if the server asks for too long a wait."""
-        value = response.headers.get("Retry-After")
-        if value is None:
+        delay = _retry_after(response)
+        if delay is None:
             return self._backoff(attempt)
-        value = value.strip()
-        if value.isdigit():
-            delay = float(value)
-        else:
-            try:
-                when = parsedate_to_datetime(value)
-            except (TypeError, ValueError):
-                return self._backoff(attempt)
-            delay = max(0.0, when.timestamp() - time.time())
         return delay if delay <= self._options.retry_after_max else None
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """The response's Retry-After in seconds from now (delay-seconds or an HTTP date); None
+    when it has none or it cannot be read."""
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 def _is_json(response: httpx.Response) -> bool:

@@ -8,6 +8,7 @@ codes matter, so cost follows the resources that matter, not the size of the rec
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,10 @@ READ_TYPES = (
 SUBJECTLESS_TYPES = frozenset({"Medication"})
 
 FhirJson = dict[str, Any]
+
+# The FHIR R4 id datatype, `[A-Za-z0-9\-\.]{1,64}`: a Patient id from a posted Bundle or a
+# request path is checked against it before it is used anywhere (an audit row, a URL).
+FHIR_ID = re.compile(r"[A-Za-z0-9.\-]{1,64}")
 
 
 @dataclass

@@ -7,8 +7,9 @@ requests and refills at `per_minute / 60` per second::
     limiter = TokenBucketLimiter(per_minute=300, burst=60)
     limiter.take("client:jwt:lab-engine")   # 0.0 when allowed, else seconds to wait
 
-Buckets live in this process: with several workers each holds its own. Behind a reverse
-proxy, run uvicorn with ``--proxy-headers`` so the client IP is the caller's, not the proxy's.
+Buckets live in this process: with several workers each holds its own. The IP is the one
+uvicorn gives: the TCP peer's, since `trialmatch serve` trusts ``X-Forwarded-For`` only from
+the proxies in ``TRIALMATCH_FORWARDED_ALLOW_IPS`` (app/limits/client_address.py).
 """
 
 from __future__ import annotations

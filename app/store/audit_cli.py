@@ -6,24 +6,37 @@ $ trialmatch audit --client apikey:lab-engine --since 2026-11-01 --limit 200 --j
 ``--since`` takes an ISO 8601 date or time (no offset means UTC) or an age: ``30m``,
 ``24h``, ``7d``. The output holds patient references: it is for the people who answer
 "who asked for what", and is never written to the service log.
+
+Stored values come from callers (a posted Patient.id, a token's client id), so the table
+shows each exactly as text: never read as rich markup (``x[/x]`` is shown as written),
+and with every control or invisible character made visible as an escape (an ANSI escape
+``\x1b[31m`` shows as ``\x1b[31m`` and colours nothing; a newline as ``\n``; a backslash
+as ``\\``, so the escapes cannot be forged). ``--json`` keeps every value exact: JSON's
+own escapes carry them, and a JSON reader gets back what is stored.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
 from rich.console import Console, JustifyMethod
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import inspect
 
 from app.config import get_settings
 from app.store.audit import AuditEvent, list_events, utc
 from app.store.session import make_engine, make_session_factory
 
+# Control, format (bidirectional overrides, zero-width), separator, surrogate, private and
+# unassigned characters: none of them is shown as itself.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 _AGE = re.compile(r"(\d+)([mhd])")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
@@ -80,6 +93,34 @@ def audit_command(
         Console().print(_table(events))
 
 
+def visible(value: str) -> str:
+    """`value` with every character a terminal would act on, or hide, written as an escape.
+
+    visible("x\x1b[31m\ny")   # -> 'x\\x1b[31m\\ny'
+    """
+    out: list[str] = []
+    for char in value:
+        if char in _NAMED:
+            out.append(_NAMED[char])
+        elif unicodedata.category(char) in _INVISIBLE:
+            code = ord(char)
+            out.append(
+                f"\\x{code:02x}"
+                if code < 0x100
+                else f"\\u{code:04x}"
+                if code < 0x10000
+                else f"\\U{code:08x}"
+            )
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _cell(value: str) -> Text:
+    # A Text is never parsed as markup, whatever brackets the value holds.
+    return Text(visible(value))
+
+
 def _table(events: list[AuditEvent]) -> Table:
     table = Table(title=f"audit trail: {len(events)} event(s), newest first")
     columns: list[tuple[str, JustifyMethod]] = [
@@ -99,15 +140,20 @@ def _table(events: list[AuditEvent]) -> Table:
         table.add_column(name, justify=justify, overflow="fold")
     for event in events:
         table.add_row(
-            event.at.strftime("%Y-%m-%d %H:%M:%S"),
-            event.client_id,
-            event.auth_method,
-            event.method,
-            event.route,
-            event.patient_ref or "-",
-            str(event.status),
-            event.outcome,
-            "-" if event.trials_returned is None else str(event.trials_returned),
-            str(event.duration_ms),
+            *(
+                _cell(value)
+                for value in (
+                    event.at.strftime("%Y-%m-%d %H:%M:%S"),
+                    event.client_id,
+                    event.auth_method,
+                    event.method,
+                    event.route,
+                    event.patient_ref or "-",
+                    str(event.status),
+                    event.outcome,
+                    "-" if event.trials_returned is None else str(event.trials_returned),
+                    str(event.duration_ms),
+                )
+            )
         )
     return table
