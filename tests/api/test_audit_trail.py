@@ -14,11 +14,12 @@ import time
 from collections.abc import Iterator
 from typing import Annotated, Any
 
+import httpx
 import pytest
 from fastapi import APIRouter, Body, FastAPI, Query, Request, Response
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 from sqlalchemy.orm import sessionmaker
 
 from app.api.audit import AuditedRequest, audited_request
@@ -28,6 +29,7 @@ from app.auth.api_keys import new_api_key
 from app.auth.principal import Principal
 from app.config import Settings
 from app.errors import UpstreamError
+from app.fhir.client import FhirClient
 from app.main import create_app
 from app.store.audit import AuditEvent, list_events
 from app.store.repository import count_trials
@@ -288,7 +290,7 @@ def audit_store_down(remote: TestClient) -> Iterator[TestClient]:
 
 
 @pytest.mark.parametrize("fail", [None, "upstream", "crash"])
-def test_a_row_that_cannot_be_written_fails_the_request(
+def test_an_audit_store_that_does_not_answer_refuses_before_the_route(
     audit_store_down: TestClient, fail: str | None, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -299,17 +301,96 @@ def test_a_row_that_cannot_be_written_fails_the_request(
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     assert response.json()["detail"][0]["type"] == "audit.unavailable"
+    assert '"trials"' not in response.text
+    assert PATIENT_ID not in response.text
+    audit_lines = [r.getMessage() for r in caplog.records if r.name == "trialmatch.audit"]
+    assert audit_lines == [
+        "audit store not reachable: OperationalError (request refused before the route)"
+    ]
+    logged = service_log(caplog)
+    # The route never ran: no match work, and its crash (fail=crash) never happened.
+    assert "RuntimeError" not in logged
+    assert "nobody" not in logged  # the database URL of the failed connection
+    assert PATIENT_ID not in logged
+    assert SECRET_TEXT not in logged
+
+
+def test_the_real_route_pulls_nothing_when_the_audit_store_does_not_answer(
+    database_url: str,
+) -> None:
+    ehr_requests: list[str] = []
+
+    def ehr(request: httpx.Request) -> httpx.Response:
+        ehr_requests.append(request.url.path)
+        return httpx.Response(404)
+
+    app = audited_app(database_url)
+    with TestClient(app, client=REMOTE, raise_server_exceptions=False) as client:
+        app.state.fhir_client = FhirClient(
+            httpx.AsyncClient(transport=httpx.MockTransport(ehr)), "https://ehr.test/fhir"
+        )
+        working = app.state.audit_sessions
+        unreachable = make_engine("postgresql+psycopg://nobody:none@127.0.0.1:1/none")
+        app.state.audit_sessions = sessionmaker(unreachable)
+        try:
+            response = client.get(f"/v1/patients/{PATIENT_ID}/matches", headers=AS_BOARD)
+        finally:
+            app.state.audit_sessions = working
+            unreachable.dispose()
+        assert response.status_code == 503
+        assert response.json()["detail"][0]["type"] == "audit.unavailable"
+        assert ehr_requests == []  # refused before the pull
+        # With the store back, the same request reaches the EHR (and writes its row).
+        response = client.get(f"/v1/patients/{PATIENT_ID}/matches", headers=AS_BOARD)
+        assert response.status_code == 404
+        assert ehr_requests == [f"/fhir/Patient/{PATIENT_ID}"]
+        [row] = events(client)
+        assert (row.patient_ref, row.outcome) == (f"Patient/{PATIENT_ID}", "patient.not_found")
+
+
+@pytest.fixture
+def audit_insert_refused(remote: TestClient, database_url: str) -> Iterator[TestClient]:
+    """The audit store answers reads but refuses every INSERT into audit_events."""
+    app = remote.app
+    working = app.state.audit_sessions  # type: ignore[attr-defined]
+    refusing = make_engine(database_url)
+
+    def refuse(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS"):
+            raise PermissionError("insert refused")
+
+    event.listen(refusing, "before_cursor_execute", refuse)
+    app.state.audit_sessions = sessionmaker(refusing)  # type: ignore[attr-defined]
+    try:
+        yield remote
+    finally:
+        app.state.audit_sessions = working  # type: ignore[attr-defined]
+        refusing.dispose()
+
+
+@pytest.mark.parametrize("fail", [None, "upstream", "crash"])
+def test_a_row_that_cannot_be_written_fails_the_request(
+    audit_insert_refused: TestClient, fail: str | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    params = {"fail": fail} if fail else {}
+    response = audit_insert_refused.get(
+        f"/v1/test-patients/{PATIENT_ID}/matches", params=params, headers=AS_BOARD
+    )
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.json()["detail"][0]["type"] == "audit.unavailable"
     assert '"trials"' not in response.text  # what the route produced is not sent
     assert PATIENT_ID not in response.text
     audit_lines = [r.getMessage() for r in caplog.records if r.name == "trialmatch.audit"]
     outcome = {None: "200 ok", "upstream": "502 fhir.unavailable", "crash": "500 internal.error"}
     assert audit_lines == [
-        f"audit row not written: OperationalError (request outcome: {outcome[fail]})"
+        f"audit row not written: PermissionError (request outcome: {outcome[fail]})"
     ]
     logged = service_log(caplog)
-    assert "nobody" not in logged  # the database URL of the failed connection
     assert PATIENT_ID not in logged
     assert SECRET_TEXT not in logged
+    assert events(audit_insert_refused) == []
 
 
 def test_a_cancelled_request_is_recorded(remote: TestClient) -> None:

@@ -131,3 +131,62 @@ def test_parse_since() -> None:
     assert parse_since("7d", now=now) == datetime(2026, 11, 16, 12, 0, tzinfo=UTC)
     assert parse_since("2026-11-01") == datetime(2026, 11, 1, tzinfo=UTC)
     assert parse_since("2026-11-01T09:00:00+01:00") == datetime(2026, 11, 1, 8, tzinfo=UTC)
+
+
+HOSTILE = {
+    "markup": "Patient/x[/x]",
+    "ansi": "Patient/\x1b[31mred\x1b[0m",
+    "newline": "Patient/a\nforged 2026-01-01 row",
+    "bidi": "Patient/\u202eevil",
+    "backslash": "Patient/\\x1b",
+}
+
+
+@pytest.fixture
+def hostile_trail(
+    database_url: str,
+    sessions: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+    clean_settings_cache: None,
+) -> dict[str, str]:
+    """Rows holding rich markup, ANSI escapes, a newline, a bidi override, a backslash
+    (inserted directly, as a service before the Patient.id check could have stored them)."""
+    monkeypatch.setenv("TRIALMATCH_DATABASE_URL", database_url)
+    monkeypatch.setenv("COLUMNS", "250")
+    with sessions.begin() as session:
+        for minutes, ref in enumerate(HOSTILE.values()):
+            insert_event(
+                session,
+                event(
+                    at=NOW - timedelta(minutes=minutes + 1),
+                    client_id="[bold]apikey:x[/bold]",
+                    patient_ref=ref,
+                ),
+            )
+    return HOSTILE
+
+
+def test_the_table_prints_stored_markup_and_control_characters_as_text(
+    hostile_trail: dict[str, str],
+) -> None:
+    result = runner.invoke(cli, ["audit"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "\x1b" not in out  # no escape sequence reaches the terminal
+    assert "\u202e" not in out
+    assert "Patient/x[/x]" in out  # markup shown as written, not parsed (nor a MarkupError)
+    assert "[bold]apikey:x[/bold]" in out
+    assert "Patient/\\x1b[31mred\\x1b[0m" in out
+    assert "Patient/a\\nforged 2026-01-01 row" in out  # one row, not two
+    assert "Patient/\\u202eevil" in out
+    assert "Patient/\\\\x1b" in out  # a stored backslash is told apart from an escape
+    assert sum("forged" in line for line in out.splitlines()) == 1
+
+
+def test_json_keeps_hostile_values_exact(hostile_trail: dict[str, str]) -> None:
+    result = runner.invoke(cli, ["audit", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\u202e" not in result.output  # JSON escapes
+    rows = json.loads(result.output)
+    assert {row["patient_ref"] for row in rows} == set(hostile_trail.values())
+    assert {row["client_id"] for row in rows} == {"[bold]apikey:x[/bold]"}
