@@ -25,7 +25,8 @@ from __future__ import annotations
 
 from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
-from starlette.routing import BaseRoute, Match
+from fastapi.routing import RouteContext, iter_route_contexts
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.auth.dependency import required_scopes
@@ -36,14 +37,19 @@ from app.errors import ApiError
 ROUTE_KEY = "route_found"
 
 
-def matched_route(scope: Scope) -> BaseRoute | None:
-    """The route the app's router will hand this request to, if any (first full match)."""
+def matched_route(scope: Scope) -> RouteContext | None:
+    """The route the app's router will hand this request to, if any (first full match).
+
+    FastAPI 0.163 includes routers lazily: the app's ``router.routes`` holds included
+    routers, not their routes. `iter_route_contexts` yields each route as the router sees
+    it, with the include's prefix and dependencies (tests/auth/test_gate.py fails if an
+    upgrade changes this)."""
     routes = getattr(getattr(scope.get("app"), "router", None), "routes", None)
-    if routes is None:
+    if not isinstance(routes, list):
         return None
-    for route in routes:
-        if isinstance(route, BaseRoute) and route.matches(scope)[0] is Match.FULL:
-            return route
+    for context in iter_route_contexts(routes):
+        if context.matches(scope)[0] is Match.FULL:
+            return context
     return None
 
 
@@ -56,11 +62,11 @@ class GuardGateMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         # By route object (routes compare by value, so are not hashable): the scopes it
-        # needs. The routes live as long as the app, so an id is never reused meanwhile.
+        # needs. Routes live as long as the app, so an id is not reused meanwhile.
         self._needed: dict[int, frozenset[str]] = {}
 
-    def _scopes_of(self, route: BaseRoute) -> frozenset[str]:
-        key = id(route)
+    def _scopes_of(self, route: RouteContext) -> frozenset[str]:
+        key = id(route.original_route)
         if key not in self._needed:
             dependant = getattr(route, "dependant", None)
             needed = required_scopes(dependant) if isinstance(dependant, Dependant) else None
@@ -84,7 +90,7 @@ class GuardGateMiddleware:
             return
         await self.app(scope, receive, send)
 
-    def _refusal(self, scope: Scope, route: BaseRoute) -> ApiError | None:
+    def _refusal(self, scope: Scope, route: RouteContext) -> ApiError | None:
         needed = self._scopes_of(route)
         outcome = auth_outcome(scope)
         if not needed or outcome is None:
