@@ -265,6 +265,24 @@ def test_a_body_that_is_not_json_writes_nothing(remote: TestClient) -> None:
     assert events(remote) == []
 
 
+def test_a_body_that_is_not_json_posted_to_the_match_route_writes_nothing(
+    remote: TestClient,
+) -> None:
+    # POST /v1/match reads its body itself; the body limits refuse it before the route.
+    for body in (b"{not json", b'{"resourceType": "Bundle", "entry": [}', b"\xff\xfe"):
+        response = remote.post(
+            "/v1/match", content=body, headers={**AS_BOARD, "Content-Type": "application/fhir+json"}
+        )
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["type"] == "request.json_invalid"
+    assert events(remote) == []
+    # The control: JSON that is not a Bundle reaches the route, and is recorded.
+    response = remote.post("/v1/match", json={"resourceType": "Patient"}, headers=AS_BOARD)
+    assert response.status_code == 422
+    [row] = events(remote)
+    assert (row.route, row.outcome, row.patient_ref) == ("/v1/match", "bundle.invalid", None)
+
+
 def test_a_route_without_auth_fails_closed_and_writes_nothing(
     database_url: str,
 ) -> None:
