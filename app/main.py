@@ -26,6 +26,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api import health, match, patients, trials
@@ -35,6 +36,7 @@ from app.errors import ApiError, ErrorBody, ErrorDetail
 from app.facts.units import to_canonical
 from app.fhir.client import FhirClient
 from app.security import install_security
+from app.slow_clients import BodyDeadlineMiddleware
 from app.store.live_library import LiveLibrary
 from app.store.loader import load_directory
 from app.store.migrate import upgrade
@@ -102,14 +104,17 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
-def _prepare_store(app: FastAPI) -> None:
-    """Migrate the store, and load the bundled library into an empty one."""
-    settings: Settings = app.state.settings
-    upgrade(app.state.engine)
-    with app.state.sessions() as session:
+def prepare_database(settings: Settings, engine: Engine) -> None:
+    """Migrate the store, and load the bundled library into an empty one.
+
+    `trialmatch serve` runs this once before it starts several workers, so that they do
+    not race to create one new database; each worker's own run is then a no-op."""
+    sessions = make_session_factory(engine)
+    upgrade(engine)
+    with sessions() as session:
         empty = count_trials(session) == 0
     if empty and settings.criteria_dir.is_dir():
-        report = load_directory(app.state.sessions, settings.criteria_dir)
+        report = load_directory(sessions, settings.criteria_dir)
         log.info(
             "trial library loaded: %d created, %d updated, %d unchanged, %d file problems",
             len(report.created),
@@ -121,6 +126,11 @@ def _prepare_store(app: FastAPI) -> None:
             log.error("trial file not loaded: %s", problem)
     elif empty:
         log.warning("trial library folder not found; the store is empty")
+
+
+def _prepare_store(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    prepare_database(settings, app.state.engine)
     live = LiveLibrary(app.state.sessions, refresh_seconds=settings.library_refresh_seconds)
     live.refresh()
     app.state.library = live
@@ -178,6 +188,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     log.setLevel(settings.log_level.upper())
     _install_error_handlers(app)
     install_security(app, settings)
+    # Outermost: the body's deadline runs from the request's start, whatever reads it.
+    app.add_middleware(BodyDeadlineMiddleware, seconds=settings.body_timeout_seconds)
     app.include_router(health.router)
     app.include_router(trials.router)
     app.include_router(match.router)

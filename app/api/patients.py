@@ -16,11 +16,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Request, Response
 
 from app.api.audit import AuditedRequest
 from app.api.library import LibraryDep
 from app.api.match_query import match_options
+from app.api.model_response import model_response
 from app.auth import GUARDED_RESPONSES, PatientReadPrincipal
 from app.errors import ApiError, documented_error
 from app.fhir.client import FhirClient
@@ -68,9 +69,9 @@ async def match_patient(
             examples=["123"],
         ),
     ],
-) -> MatchResponse:
+) -> Response:
     audit.set_patient(f"Patient/{patient_id}")
     record = await client.fetch_record(patient_id, observation_codes=observation_codes(library))
     response = await anyio.to_thread.run_sync(match_record, record, library, options)
     audit.set_trials_returned(len(response.matches))
-    return response
+    return await model_response(response)
