@@ -14,9 +14,10 @@ Example::
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -24,7 +25,7 @@ from rich.table import Table
 
 from app.auth.cli import api_key_cli
 from app.auth.loopback import UnsafeBind, ensure_safe_bind
-from app.config import REPO_ROOT, get_settings
+from app.config import REPO_ROOT, Settings, get_settings
 from app.limits.client_address import uvicorn_proxy_options
 from app.store.audit_cli import audit_command
 
@@ -47,8 +48,35 @@ DirOption = Annotated[
 ]
 
 
+def uvicorn_options(settings: Settings, *, workers: int | None = None) -> dict[str, Any]:
+    """How `trialmatch serve` runs uvicorn (bench/load.py runs its parse-only app the same).
+
+    httptools with a deadline for headers (app/slow_clients.py), uvloop, one worker per
+    core unless told otherwise, keep-alive and concurrency limits from the settings.
+    """
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "workers": workers or settings.workers or os.cpu_count() or 1,
+        "loop": "uvloop",
+        "http": "app.slow_clients:HeaderDeadlineHttpTools",
+        "timeout_keep_alive": settings.keep_alive_seconds,
+        "limit_concurrency": settings.limit_concurrency,
+        # uvicorn's access log prints raw paths, and /v1/patients/{id}/... holds a patient
+        # id: it stays off. Who asked for which patient is in the audit trail.
+        "access_log": False,
+        # X-Forwarded-For is trusted only from TRIALMATCH_FORWARDED_ALLOW_IPS (app/limits/).
+        **uvicorn_proxy_options(settings),
+    }
+
+
 @cli.command()
-def serve() -> None:
+def serve(
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Worker processes (default: TRIALMATCH_WORKERS, else cores)."),
+    ] = None,
+) -> None:
     """Run the service with uvicorn on TRIALMATCH_HOST:TRIALMATCH_PORT."""
     import logging
 
@@ -62,16 +90,19 @@ def serve() -> None:
     except UnsafeBind as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
-    # uvicorn's access log prints raw paths, and /v1/patients/{id}/... holds a patient id:
-    # it stays off. Who asked for which patient is in the audit trail (`trialmatch audit`).
-    # X-Forwarded-For is trusted only from TRIALMATCH_FORWARDED_ALLOW_IPS (app/limits/).
-    uvicorn.run(
-        "app.main:app",
-        host=settings.host,
-        port=settings.port,
-        access_log=False,
-        **uvicorn_proxy_options(settings),
-    )
+    options = uvicorn_options(settings, workers=workers)
+    if options["workers"] > 1:
+        # Workers start together: migrate and load once here, so they never race on a
+        # new database (each worker's own start-up then finds it current).
+        from app.main import prepare_database
+        from app.store.session import make_engine
+
+        engine = make_engine(settings.database_url)
+        try:
+            prepare_database(settings, engine)
+        finally:
+            engine.dispose()
+    uvicorn.run("app.main:app", **options)
 
 
 @db_cli.command("upgrade")

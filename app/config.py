@@ -40,6 +40,25 @@ class Settings(BaseSettings):
         "recompiles the library; 0: never after start.",
     )
 
+    # How `trialmatch serve` runs uvicorn (app/cli.py, app/slow_clients.py).
+    workers: int | None = Field(
+        default=None, ge=1, description="Worker processes; unset: one per CPU core."
+    )
+    keep_alive_seconds: int = Field(
+        default=5, ge=1, description="Idle keep-alive connections are closed after this long."
+    )
+    limit_concurrency: int = Field(
+        default=1000,
+        ge=1,
+        description="Connections and requests one worker holds at once; beyond it, 503.",
+    )
+    header_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Deadline for a request's headers, from connect."
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Deadline for a request's whole body (then 408)."
+    )
+
     # The EHR's FHIR server that `GET /v1/patients/{id}/matches` pulls from (app.fhir.client).
     fhir_base_url: str | None = Field(
         default=None,

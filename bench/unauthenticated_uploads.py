@@ -1,7 +1,8 @@
 """`/healthz` latency while large unauthenticated uploads are refused, against idle.
 
 The service runs under a real uvicorn on a free loopback port, with `trialmatch serve`'s
-proxy options and an API key configured (so a request without one is unauthenticated).
+options (``app.cli.uvicorn_options``) and an API key configured (so a request without one is
+unauthenticated).
 Several clients each send a large ``POST /v1/match`` with no credential, over and over,
 while one client times ``GET /healthz``; the same is timed with nothing else going on.
 The gate (app/auth/gate.py) answers the uploads 401 before reading their bodies, so the
@@ -28,8 +29,8 @@ import httpx
 import uvicorn
 
 from app.auth.api_keys import new_api_key
+from app.cli import uvicorn_options
 from app.config import Settings
-from app.limits.client_address import uvicorn_proxy_options
 from app.main import create_app
 
 CHUNK = 64 * 1024
@@ -44,16 +45,12 @@ def free_port() -> int:
 
 @contextmanager
 def served(settings: Settings) -> Iterator[str]:
-    """The app under uvicorn in a thread, with the proxy options `trialmatch serve` uses."""
+    """The app under uvicorn in a thread, with the options `trialmatch serve` uses (its
+    protocol, limits and proxy options), on one worker and a free port."""
     port = free_port()
-    config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-        **uvicorn_proxy_options(settings),
-    )
+    options = uvicorn_options(settings.model_copy(update={"port": port}), workers=1)
+    options.update(loop="asyncio", log_level="warning")  # uvloop is for the real process
+    config = uvicorn.Config(create_app(settings), **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

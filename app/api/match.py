@@ -9,6 +9,9 @@ Example::
 The Bundle (any Bundle.type) is one patient's record with exactly one Patient. Resources
 whose subject is not that Patient are read with a data-quality warning; ``strict=true``
 makes them a 422 ``bundle.foreign_subject`` instead.
+
+The response shows the facts that can decide by default, the record's whole history with
+``facts=all`` (app/matching/facts_shown.py); it is serialized off the event loop.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.api.audit import AuditedRequest
 from app.api.library import LibraryDep
 from app.api.match_query import match_options
+from app.api.model_response import model_response
 from app.auth import GUARDED_RESPONSES, MatchPrincipal
 from app.errors import ApiError, documented_error
 from app.fhir.bundle import read_bundle
@@ -114,7 +118,7 @@ async def match_bundle(
         bool,
         Query(description="Refuse resources whose subject is not the Bundle's Patient (422)."),
     ] = False,
-) -> MatchResponse:
+) -> Response:
     if _media_type(request) not in FHIR_JSON_TYPES:
         raise ApiError(
             "request.unsupported_media_type",
@@ -129,4 +133,4 @@ async def match_bundle(
     audit.set_patient(record.reference)
     response = await anyio.to_thread.run_sync(match_record, record, library, options)
     audit.set_trials_returned(len(response.matches))
-    return response
+    return await model_response(response)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Query
 from pydantic import StringConstraints
 
+from app.matching.facts_shown import FactsView
 from app.matching.service import MatchOptions
 
 NctId = Annotated[str, StringConstraints(pattern=r"^NCT\d{8}$")]
@@ -35,6 +36,14 @@ def match_options(
     limit: Annotated[
         int | None, Query(ge=1, le=1000, description="Return at most this many trials.")
     ] = None,
+    facts: Annotated[
+        FactsView,
+        Query(
+            description="latest: repeated measurements by their newest value per analyte or "
+            "scale, with every fact a verdict cites (the count of older ones left out is "
+            "`facts_omitted`); all: every fact read from the record."
+        ),
+    ] = "latest",
 ) -> MatchOptions:
     return MatchOptions(
         as_of=as_of or datetime.now(UTC).date(),
@@ -42,4 +51,5 @@ def match_options(
         include_closed=include_closed,
         trials=trial,
         limit=limit,
+        facts_view=facts,
     )

@@ -19,11 +19,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Request, Response
 
 from app.api.audit import AuditedRequest
 from app.api.library import LibraryDep
 from app.api.match_query import match_options
+from app.api.model_response import model_response
 from app.auth import GUARDED_RESPONSES, PatientReadPrincipal
 from app.errors import ApiError, InvalidInput, documented_error
 from app.fhir.client import FhirClient
@@ -90,7 +91,7 @@ async def match_patient(
             examples=["123"],
         ),
     ],
-) -> MatchResponse:
+) -> Response:
     if not FHIR_ID.fullmatch(patient_id):
         raise InvalidInput(
             "patient.invalid_id",
@@ -101,4 +102,4 @@ async def match_patient(
     record = await client.fetch_record(patient_id, observation_codes=observation_codes(library))
     response = await anyio.to_thread.run_sync(match_record, record, library, options)
     audit.set_trials_returned(len(response.matches))
-    return response
+    return await model_response(response)

@@ -282,8 +282,8 @@ class MarginInvolvedRule(Strict):
 class PerformanceRule(Bounds):
     """ECOG (0-5) or Karnofsky (0-100) on the named scale; the other scale never stands in
     here (a mapped value is a 'derived' fact made by the normalizer). The latest score
-    decides only while it is fresh (default 28 days), and only if no newer score went
-    unread."""
+    decides only while it is fresh (default 28 days), only if no newer score went unread,
+    and not when two scores of its day disagree (unknown, both shown)."""
 
     op: Literal["performance"]
     scale: PerformanceScale

@@ -52,6 +52,7 @@ from app.facts.reading import (
     displays,
     effective_date,
     has_profile,
+    latest_day,
     raw_codings,
     raw_effective_date,
     reference,
@@ -143,6 +144,9 @@ def read_primary(condition: Condition, primary: Primary) -> Reading:
             histology=histology,
             behavior=behavior,
             diagnosed=onset or recorded,
+            diagnosed_latest=latest_day(
+                condition.onsetDateTime if onset else condition.recordedDate
+            ),
             clinical_status=clinical_status(condition),
             codes=code_list,
             sources=[source],

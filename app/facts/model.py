@@ -334,6 +334,10 @@ class PrimaryCancerFact(Fact):
         default=None, description="ICD-O-3 behaviour: from the morphology, or in_situ (D00-D09)."
     )
     diagnosed: date | None = None
+    diagnosed_latest: date | None = Field(
+        default=None,
+        description="For a diagnosis recorded to the month or year: its last possible day.",
+    )
     confirmed_by: DiagnosisConfirmation | None = None
     clinical_status: ConditionStatus | None = None
     codes: list[str] = Field(

@@ -34,6 +34,16 @@ class TrialMatch(BaseModel):
 class MatchResponse(BaseModel):
     patient: str = Field(examples=["Patient/123"])
     as_of: date
-    facts: list[AnyFact]
+    facts: list[AnyFact] = Field(
+        description="Facts read from the record. By default (facts=latest) repeated "
+        "measurements are shown by their newest value per analyte or scale, with every "
+        "fact a verdict cites; facts=all gives every fact read."
+    )
+    facts_omitted: int = Field(
+        default=0,
+        ge=0,
+        description="Older results of the same analyte or scale left out of `facts` "
+        "(0 with facts=all).",
+    )
     warnings: list[DataQualityWarning]
     matches: list[TrialMatch]

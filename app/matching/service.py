@@ -25,6 +25,7 @@ from app.facts.codes import site_relatives
 from app.facts.model import PatientFacts, PrimaryCancerFact
 from app.facts.normalize import normalize
 from app.fhir.record import PatientRecord
+from app.matching.facts_shown import FactsView, facts_shown
 from app.matching.models import MatchResponse
 from app.matching.rank import rank
 
@@ -52,8 +53,10 @@ def match_facts(
     include_closed: bool = False,
     trials: list[str] | None = None,
     limit: int | None = None,
+    facts_view: FactsView = "latest",
 ) -> MatchResponse:
-    """Evaluate, rank and trim. Raises NotFound for a requested trial not in the library."""
+    """Evaluate, rank and trim; show the facts `facts_view` asks for (facts_shown.py).
+    Raises NotFound for a requested trial not in the library."""
     if trials is not None:
         unknown = sorted(set(trials) - set(library.trials))
         if unknown:
@@ -85,10 +88,12 @@ def match_facts(
     matches = rank(verdicts, facts.as_of)
     if limit is not None:
         matches = matches[: max(limit, 0)]
+    shown, omitted = facts_shown(facts, matches, everything=facts_view == "all")
     return MatchResponse(
         patient=facts.patient,
         as_of=facts.as_of,
-        facts=facts.facts,
+        facts=shown,
+        facts_omitted=omitted,
         warnings=facts.warnings,
         matches=matches,
     )
@@ -103,6 +108,7 @@ class MatchOptions:
     include_closed: bool = False
     trials: list[str] | None = None
     limit: int | None = None
+    facts_view: FactsView = "latest"
 
 
 def match_record(record: PatientRecord, library: Library, options: MatchOptions) -> MatchResponse:
@@ -119,4 +125,5 @@ def match_record(record: PatientRecord, library: Library, options: MatchOptions)
         include_closed=options.include_closed,
         trials=options.trials,
         limit=options.limit,
+        facts_view=options.facts_view,
     )

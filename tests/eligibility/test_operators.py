@@ -649,3 +649,15 @@ def test_judgement_is_unknown_for_a_person() -> None:
     result = ev({"op": "judgement", "question": "Is it severe?"})
     assert result.truth is U
     assert "Is it severe?" in result.reason
+
+
+def test_two_scores_of_one_day_that_disagree_are_unknown_with_both_shown() -> None:
+    rule = {"op": "performance", "scale": "ecog", "lte": 1}
+    one = PerformanceFact(
+        scale="ecog", value=1, effective=RECENT_RESULT, sources=["Observation/e1"]
+    )
+    two = one.model_copy(update={"value": 2, "sources": ["Observation/e2"]})
+    found = ev(rule, one, two)
+    assert found.truth is U
+    assert set(found.evidence) == {"Observation/e1", "Observation/e2"}
+    assert ev(rule, one, one.model_copy(update={"sources": ["Observation/e3"]})).truth is T

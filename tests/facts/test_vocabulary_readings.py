@@ -276,4 +276,3 @@ def test_an_anc_criterion_decides_a_neutrophil_count_in_per_nanolitre() -> None:
     assert verdict(rule, facts_of(lab("26499-4", 1.8, "/nL"))) is T
     assert verdict(rule, facts_of(lab("751-8", 1.2, "10*3/uL"))) is F
     assert verdict(rule, facts_of()) is U
-

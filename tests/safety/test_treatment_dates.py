@@ -74,3 +74,26 @@ def test_a_course_keeps_its_start_and_end() -> None:
         date(2026, 7, 20),
         date(2026, 7, 20),
     )
+
+
+@pytest.mark.parametrize(
+    ("onset", "truth"),
+    [("2024-11", Truth.UNKNOWN), ("2024-12", Truth.TRUE), ("2024-10", Truth.FALSE)],
+    ids=["month-straddles", "month-inside", "month-outside"],
+)
+def test_another_cancer_diagnosed_in_a_month_is_a_range_for_a_window(
+    onset: str, truth: Truth
+) -> None:
+    # "Other malignancy within 2 years" on 2026-11-23: the window starts 2024-11-23.
+    rule = TypeAdapter(Rule).validate_python(
+        {"op": "other_malignancy", "index_sites": ["rectum"], "within_months": 24}
+    )
+    breast = {
+        "resourceType": "Condition",
+        "id": "breast-1",
+        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C50.911"}]},
+        "subject": {"reference": "Patient/p1"},
+        "onsetDateTime": onset,
+    }
+    facts = facts_of(breast, as_of=AS_OF)
+    assert compile_rule(rule)(PatientView(facts)).truth is truth

@@ -166,6 +166,7 @@ def _other_malignancy(rule: OtherMalignancyRule) -> Evaluator:
                         p.diagnosed or p.effective,
                         cutoff,
                         p.sources,
+                        p.diagnosed_latest,
                     )
                 )
         for c in current(facts, ConditionFact):
@@ -175,7 +176,13 @@ def _other_malignancy(rule: OtherMalignancyRule) -> Evaluator:
             if set(c.codes) & own_codes:
                 continue
             hits.append(
-                dated_hit(c.display or "malignancy", c.onset or c.effective, cutoff, c.sources)
+                dated_hit(
+                    c.display or "malignancy",
+                    c.onset or c.effective,
+                    cutoff,
+                    c.sources,
+                    c.onset_latest,
+                )
             )
         own = label_list(list(rule.index_sites))
         review = unplaced_review(

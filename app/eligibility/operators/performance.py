@@ -34,6 +34,22 @@ def _performance(rule: PerformanceRule) -> Evaluator:
             )
         if f is None:
             return Finding.unknown(f"no {scale} performance status recorded", missing=[scale])
+        # Two recorded scores of one day that disagree: neither is the more favourable one.
+        same_day = [
+            p
+            for p in facts.current(PerformanceFact)
+            if p.scale == rule.scale
+            and p.read_from != "derived"
+            and p.effective == f.effective
+            and p.value != f.value
+        ]
+        if same_day and f.read_from != "derived" and f.effective is not None:
+            shown = ", ".join(f"{scale} {p.value} ({p.sources[0]})" for p in [f, *same_day])
+            return Finding.unknown(
+                f"the {scale} records of {f.effective} disagree: {shown}",
+                missing=[f"{scale} (the sources disagree)"],
+                evidence=[s for p in [f, *same_day] for s in p.sources],
+            )
         if too_old(f.effective, facts.as_of, days):
             return Finding.unknown(
                 f"the latest {scale} ({f.value}, {f.effective or 'undated'}) is older than "
