@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -48,6 +49,7 @@ log = logging.getLogger("trialmatch")
 # Collection thresholds once start-up objects are frozen: a young generation of 50k
 # allocations (the default, 700, runs a collection every few hundred objects a large record
 # allocates), and older generations collected 20 times less often each.
+GIL_SWITCH_SECONDS = 0.001
 GC_THRESHOLDS = (50_000, 20, 20)
 
 DESCRIPTION = """
@@ -147,6 +149,9 @@ def settle_gc() -> None:
         gc.collect()
         gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
+    # Matches run in worker threads; a shorter GIL switch interval lets the event loop
+    # answer probes and small requests between their steps (CPython's default is 5 ms).
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
 
 
 @asynccontextmanager
