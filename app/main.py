@@ -37,7 +37,6 @@ from app.errors import ApiError, ErrorBody, ErrorDetail
 from app.facts.units import to_canonical
 from app.fhir.client import FhirClient
 from app.security import install_security
-from app.slow_clients import BodyDeadlineMiddleware
 from app.store.live_library import LiveLibrary
 from app.store.loader import load_directory
 from app.store.migrate import upgrade
@@ -193,8 +192,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     log.setLevel(settings.log_level.upper())
     _install_error_handlers(app)
     install_security(app, settings)
-    # Outermost: the body's deadline runs from the request's start, whatever reads it.
-    app.add_middleware(BodyDeadlineMiddleware, seconds=settings.body_timeout_seconds)
     app.include_router(health.router)
     app.include_router(trials.router)
     app.include_router(match.router)

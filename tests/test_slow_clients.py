@@ -123,6 +123,7 @@ def test_a_body_trickled_past_its_deadline_gets_408_and_the_connection_closes(
         closed, received = closed_within(sock, 3)
     assert received.startswith(b"HTTP/1.1 408")
     assert b"request.timeout" in received
+    assert b"x-content-type-options: nosniff" in received.lower()  # the security headers too
     assert closed
     assert time.monotonic() - began < BODY_TIMEOUT + 5
 

@@ -30,6 +30,7 @@ from app.limits.rate import RateLimitMiddleware, TokenBucketLimiter
 from app.security.access_log import RouteTemplateMiddleware, install_access_log_filter
 from app.security.headers import SecurityHeadersMiddleware
 from app.security.internal_error import InternalErrorMiddleware
+from app.slow_clients import BodyDeadlineMiddleware
 
 # Probes are called by orchestrators every few seconds and touch no patient data.
 RATE_EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
@@ -65,6 +66,9 @@ def install_security(app: FastAPI, settings: Settings) -> None:
         )
     app.add_middleware(InternalErrorMiddleware)
     app.add_middleware(RouteTemplateMiddleware)
+    # The body's deadline runs from the request's start, whatever reads the body; inside the
+    # security headers so that its 408 carries them too.
+    app.add_middleware(BodyDeadlineMiddleware, seconds=settings.body_timeout_seconds)
     app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=settings.hsts_seconds)
     app.state.authenticator = authenticator
     install_access_log_filter()
