@@ -20,6 +20,7 @@ from functools import cache
 
 from app.vocabulary import checks
 from app.vocabulary.files import VocabularyError, load, section
+from app.vocabulary.hierarchy import chain
 from app.vocabulary.icd10 import Selector, normalize, selectors
 
 
@@ -80,12 +81,7 @@ def category(name: str) -> Category:
 
 def ancestors(name: str) -> list[str]:
     """The category itself, then its parent, its parent's parent, ..."""
-    chain = []
-    current: str | None = name
-    while current is not None:
-        chain.append(current)
-        current = _catalogue().categories[current].parent
-    return chain
+    return chain(name, lambda n: _catalogue().categories[n].parent)
 
 
 def within(name: str, ancestor: str) -> bool:

@@ -19,6 +19,7 @@ from functools import cache
 
 from app.vocabulary import checks
 from app.vocabulary.files import VocabularyError, load, section
+from app.vocabulary.hierarchy import chain
 
 
 @dataclass(frozen=True)
@@ -109,12 +110,7 @@ def behaviours() -> dict[str, str]:
 
 def ancestors(name: str) -> list[str]:
     """The family itself, then its parent, its parent's parent, ..."""
-    chain = []
-    current: str | None = name
-    while current is not None:
-        chain.append(current)
-        current = _catalogue().families[current].parent
-    return chain
+    return chain(name, lambda n: _catalogue().families[n].parent)
 
 
 @cache

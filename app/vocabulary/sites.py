@@ -20,6 +20,7 @@ from typing import Literal
 
 from app.vocabulary import checks
 from app.vocabulary.files import VocabularyError, load, section
+from app.vocabulary.hierarchy import chain
 from app.vocabulary.icd10 import Selector, normalize, selectors
 
 PrimaryBehavior = Literal["malignant", "in_situ"]
@@ -160,12 +161,7 @@ def snomed_codes() -> dict[str, str]:
 
 def ancestors(name: str) -> list[str]:
     """The site itself, then its parent, its parent's parent, ..."""
-    chain = []
-    current: str | None = name
-    while current is not None:
-        chain.append(current)
-        current = _catalogue().sites[current].parent
-    return chain
+    return chain(name, lambda n: _catalogue().sites[n].parent)
 
 
 def within(name: str, ancestor: str) -> bool:
