@@ -21,7 +21,9 @@ unknown     unknown           unknown           data (review if only a
 Status: ``ineligible`` if any criterion fails; else ``possibly_eligible`` if any is unknown
 for lack of data, or is a review *triggered* by a recorded fact (``triggered_by``: hepatitis B
 recorded, is it replicating?); else ``eligible``. Routine reviews (consent, preference) are
-listed, never counted.
+listed, never counted. A trial with any criterion whose ``encoding`` is not ``curated``
+(a suggested rule, or text nobody has encoded) is never ``eligible``: at most
+``possibly_eligible``, however its verdicts fall.
 
 A deceased patient is ineligible for every trial before any criterion is evaluated: the
 one verdict is `ALIVE_ID`, failed, with the Patient as evidence.
@@ -109,6 +111,7 @@ def criterion_verdict(compiled: CompiledCriterion, facts: PatientView) -> Criter
             outcome="unknown",
             needs="review",
             reason=f"For a person to confirm: {c.note or 'the record cannot answer this.'}",
+            encoding=c.encoding,
         )
     finding = compiled.evaluate(facts)
     outcome: Outcome
@@ -125,14 +128,18 @@ def criterion_verdict(compiled: CompiledCriterion, facts: PatientView) -> Criter
         text=c.text,
         outcome=outcome,
         needs=needs,
-        reason=_sentence(finding.reason),
+        reason=_sentence(finding.reason) + _SUGGESTED.get(c.encoding, ""),
         evidence=list(finding.evidence),
         assumptions=list(finding.assumptions),
         missing_data=[m for m in finding.missing if not m.startswith(REVIEW_MARK)]
         if needs == "data"
         else [],
         triggered_by=list(finding.triggered_by) if needs == "review" else [],
+        encoding=c.encoding,
     )
+
+
+_SUGGESTED = {"suggested": " A suggested reading, not yet accepted by a person."}
 
 
 def _sentence(reason: str) -> str:
@@ -144,6 +151,8 @@ def trial_status(verdicts: Sequence[CriterionVerdict]) -> TrialStatus:
         return "ineligible"
     if any(v.outcome == "unknown" and (v.needs == "data" or v.triggered_by) for v in verdicts):
         return "possibly_eligible"
+    if any(v.encoding != "curated" for v in verdicts):
+        return "possibly_eligible"  # nothing uncurated ever makes a trial eligible
     return "eligible"
 
 

@@ -77,6 +77,8 @@ class Site(Strict):
     state: str | None = None
     country: str | None = None
     status: str | None = None
+    latitude: float | None = Field(default=None, ge=-90, le=90, description="WGS 84, degrees.")
+    longitude: float | None = Field(default=None, ge=-180, le=180, description="WGS 84, degrees.")
 
 
 class Arm(Strict):
@@ -455,7 +457,16 @@ for _model in (AllOf, AnyOf, Not):
     _model.model_rebuild()
 
 
+Encoding = Literal["curated", "suggested", "text"]
+
+
 class Criterion(Strict):
+    """One criterion of the protocol. ``encoding`` says who wrote its rule: ``curated``, a
+    person (as in the seed trials, the default); ``suggested``, a pattern reader or the
+    registry's structured fields, for a person to accept; ``text``, nobody: the registry's
+    words only, review-only. A trial with any criterion that is not curated is never
+    ``eligible`` (at most ``possibly_eligible``)."""
+
     id: str = Field(pattern=r"^(inc|exc)-\d+(\.[a-z])?$", examples=["inc-2.a"])
     type: Literal["inclusion", "exclusion"]
     text: str = Field(description="The protocol's words, verbatim.")
@@ -469,9 +480,21 @@ class Criterion(Strict):
     note: str | None = Field(
         default=None, description="Why the rule reads the text this way, for a reviewer."
     )
+    encoding: Encoding = Field(
+        default="curated",
+        description=(
+            "curated: written or accepted by a person; suggested: computed, for a person to "
+            "accept; text: not encoded (review-only). Any criterion not curated keeps the "
+            "trial at most possibly_eligible."
+        ),
+    )
 
     @model_validator(mode="after")
     def _rule_or_review(self) -> Self:
+        if self.encoding == "text" and (self.rule is not None or not self.review):
+            raise ValueError("a text criterion has no rule and review: true")
+        if self.encoding == "suggested" and self.rule is None:
+            raise ValueError("a suggested criterion has a rule")
         if self.review and self.rule is not None:
             raise ValueError("a review criterion has no rule")
         if not self.review and self.rule is None:
@@ -505,6 +528,9 @@ class Trial(Strict):
     sponsor: str | None = None
     minimum_age: int | None = None
     maximum_age: int | None = None
+    healthy_volunteers: bool | None = Field(
+        default=None, description="The registry's 'accepts healthy volunteers' field."
+    )
     sites: list[Site] = Field(default_factory=list)
     arms: list[Arm] = Field(default_factory=list)
     criteria: list[Criterion]

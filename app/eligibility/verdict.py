@@ -37,6 +37,14 @@ class CriterionVerdict(BaseModel):
         default_factory=list,
         description="For an unknown that needs data: what would decide it, e.g. 'ECOG'.",
     )
+    encoding: Literal["curated", "suggested", "text"] = Field(
+        default="curated",
+        description=(
+            "How the criterion is encoded: curated (by a person), suggested (computed, not yet "
+            "accepted) or text (not encoded). Any criterion not curated keeps the trial at "
+            "most possibly_eligible."
+        ),
+    )
     triggered_by: list[str] = Field(
         default_factory=list,
         description=(
