@@ -156,6 +156,47 @@ def trials_load(
         raise typer.Exit(1)
 
 
+@trials_cli.command("import")
+def trials_import(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Registry records (API v2 JSON, classic JSON, XML) or folders."),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Also write each draft as a library YAML file here."),
+    ] = None,
+) -> None:
+    """Create or update draft trials from registry records; exits 1 if any record failed.
+
+    Criteria a person curated in the store are kept; a curated criterion whose registry
+    text changed is flagged, never overwritten."""
+    from app.registry.importer import import_paths
+    from app.store.migrate import current_revision
+    from app.store.session import make_engine, make_session_factory
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        if current_revision(engine) is None:
+            typer.echo(
+                "error: the database has no tables yet: run `trialmatch db upgrade`", err=True
+            )
+            raise typer.Exit(2)
+        summaries = import_paths(paths, make_session_factory(engine), out_dir=out)
+    finally:
+        engine.dispose()
+    for summary in summaries:
+        typer.echo(summary.line(), err=summary.error is not None)
+        for warning in summary.warnings:
+            typer.echo(f"  warning: {warning}")
+        for flag in summary.flags:
+            typer.echo(f"  flagged: {flag}")
+    failed = sum(s.error is not None for s in summaries)
+    typer.echo(f"{len(summaries)} records, {failed} failed")
+    if failed or not summaries:
+        raise typer.Exit(1)
+
+
 def openapi_document() -> str:
     """The app's OpenAPI document as the text of openapi/openapi.json."""
     from app.main import create_app

@@ -58,7 +58,9 @@ def read_study(study: Any) -> RegistryRecord:
         phases_are_legacy=False,
         start_date=text(mapping(status, "startDateStruct"), "date"),
         completion_date=text(mapping(status, "completionDateStruct"), "date"),
-        sponsor=text(mapping(mapping(protocol, "sponsorCollaboratorsModule"), "leadSponsor"), "name"),
+        sponsor=text(
+            mapping(mapping(protocol, "sponsorCollaboratorsModule"), "leadSponsor"), "name"
+        ),
         conditions=strings(mapping(protocol, "conditionsModule"), "conditions"),
         arms=tuple(
             RegistryArm(label=label, type=text(arm, "type"), description=text(arm, "description"))

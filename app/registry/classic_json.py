@@ -92,8 +92,8 @@ def _study(protocol: dict[str, Any]) -> RegistryRecord:
         sex=(text(eligibility, "Gender") or "").upper() or None,
         minimum_age=text(eligibility, "MinimumAge"),
         maximum_age=text(eligibility, "MaximumAge"),
-        healthy_volunteers=None if volunteers is None else volunteers.lower().startswith(
-            ("yes", "accepts")
-        ),
+        healthy_volunteers=None
+        if volunteers is None
+        else volunteers.lower().startswith(("yes", "accepts")),
         source_url=study_url(nct_id),
     )

@@ -50,7 +50,7 @@ _MARKER = re.compile(
     r"^(?P<marker>[*+•]|-(?=\s|[A-Za-z(])|o(?=\s+[A-Z(])|\d{1,2}[.)](?=\s)|[a-zA-Z][.)](?=\s))"
     r"\s*(?P<text>.*)$"
 )
-_NOTE = re.compile(r"^(?:notes?\b\s*[:\-–]|n\.\s?b\.)", re.IGNORECASE)
+_NOTE = re.compile(r"^(?:notes?\b\s*[:\-\u2013]|n\.\s?b\.)", re.IGNORECASE)
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>^~|=])")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -89,7 +89,7 @@ def _header(content: str) -> tuple[str, str] | None:
     rest, after = match.group("rest").strip(), (match.group("after") or "").strip()
     if not re.search(r"criteria", content, re.IGNORECASE) and not content.rstrip().endswith(":"):
         return None  # "Exclusion of ..." is a sentence, not a header
-    if rest and not re.match(r"^(for|in|of|\(|-|–)", rest, re.IGNORECASE):
+    if rest and not re.match(r"^(for|in|of|\(|-|\u2013)", rest, re.IGNORECASE):
         return None
     return match.group(1).lower(), after
 
@@ -139,7 +139,7 @@ def split(text: str, *, style: TextStyle) -> Split:
                 continue
             if top is None or indent <= top.indent:
                 new_top(item_text, indent)
-            elif top.subs and indent > top.subs[-1].indent or len(top.subs) >= len(_LETTERS):
+            elif (top.subs and indent > top.subs[-1].indent) or len(top.subs) >= len(_LETTERS):
                 sub = top.subs[-1]
                 sub.piece.text += "\n" + content
                 last = sub
@@ -149,8 +149,10 @@ def split(text: str, *, style: TextStyle) -> Split:
                 last = sub
             blank_before = False
             continue
-        continues = last is not None and top is not None and (
-            indent > top.indent or (style == "wrapped" and not blank_before)
+        continues = (
+            last is not None
+            and top is not None
+            and (indent > top.indent or (style == "wrapped" and not blank_before))
         )
         if continues and last is not None:
             joiner = " " if style == "wrapped" and not blank_before else "\n"
