@@ -15,6 +15,7 @@ cannot be added unguarded by mistake.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from typing import Annotated, Any
 
@@ -23,7 +24,7 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import SessionDep
 from app.auth import GUARDED_RESPONSES, Scope, require_scope
-from app.eligibility.language import RecruitmentStatus
+from app.eligibility.language import Encoding, RecruitmentStatus
 from app.errors import NotFound, documented_error
 from app.store.models import TrialRow
 from app.store.repository import get_trial, list_trials
@@ -38,6 +39,14 @@ router = APIRouter(
 _RULE_EXAMPLE = {"op": "performance", "scale": "ecog", "lte": 1}
 
 
+class EncodingCounts(BaseModel):
+    """How many of the trial's criteria are encoded each way (app/eligibility/language.py)."""
+
+    curated: int = Field(description="Written or accepted by a person.", examples=[2])
+    suggested: int = Field(description="Computed, not yet accepted by a person.", examples=[0])
+    text: int = Field(description="Not encoded: the registry's words, for review.", examples=[0])
+
+
 class TrialSummary(BaseModel):
     nct_id: str = Field(examples=["NCT01234567"])
     title: str = Field(examples=["Watch and wait for early rectal cancer"])
@@ -45,6 +54,10 @@ class TrialSummary(BaseModel):
     phase: str | None = Field(examples=["PHASE2"])
     status: RecruitmentStatus
     sponsor: str | None = Field(examples=["University Hospital"])
+    encodings: EncodingCounts = Field(
+        description="Criteria per encoding; any not curated keeps the trial at most "
+        "possibly_eligible."
+    )
 
 
 class Paging(BaseModel):
@@ -78,6 +91,9 @@ class CriterionOut(BaseModel):
     text: str = Field(description="The protocol's words, verbatim.")
     review: bool = Field(
         description="True when an EHR cannot answer it: listed for a person, never decided."
+    )
+    encoding: Encoding = Field(
+        description="curated (by a person), suggested (computed) or text (not encoded)."
     )
     rule: Any = Field(
         default=None,
@@ -114,6 +130,7 @@ _SUMMARY_EXAMPLE = {
     "phase": "PHASE2",
     "status": "RECRUITING",
     "sponsor": "University Hospital",
+    "encodings": {"curated": 2, "suggested": 0, "text": 0},
 }
 _LIST_EXAMPLE = {"items": [_SUMMARY_EXAMPLE], "paging": {"total": 1, "limit": 20, "offset": 0}}
 _DETAIL_EXAMPLE = {
@@ -139,6 +156,7 @@ _DETAIL_EXAMPLE = {
             "type": "inclusion",
             "text": "ECOG performance status 0-1.",
             "review": False,
+            "encoding": "curated",
             "rule": _RULE_EXAMPLE,
         },
         {
@@ -146,6 +164,7 @@ _DETAIL_EXAMPLE = {
             "type": "exclusion",
             "text": "Any condition that, in the investigator's opinion, ...",
             "review": True,
+            "encoding": "curated",
             "rule": None,
         },
     ],
@@ -162,7 +181,14 @@ def _example(example: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
     return {200: {"content": {"application/json": {"example": example}}}}
 
 
+def _encodings(row: TrialRow) -> dict[str, str]:
+    """Criterion id -> encoding, from the stored document (curated when it says nothing)."""
+    criteria = row.document.get("criteria", []) if isinstance(row.document, dict) else []
+    return {c["id"]: c.get("encoding", "curated") for c in criteria}
+
+
 def _summary(row: TrialRow) -> TrialSummary:
+    counts = Counter(_encodings(row).values())
     return TrialSummary(
         nct_id=row.nct_id,
         title=row.title,
@@ -170,6 +196,9 @@ def _summary(row: TrialRow) -> TrialSummary:
         phase=row.phase,
         status=row.status,
         sponsor=row.sponsor,
+        encodings=EncodingCounts(
+            curated=counts["curated"], suggested=counts["suggested"], text=counts["text"]
+        ),
     )
 
 
@@ -240,6 +269,7 @@ def get_trial_route(
     row = get_trial(session, trial_id)
     if row is None:
         raise NotFound("trial.not_found", "No trial has this id.", loc=["path", "trial_id"])
+    encodings = _encodings(row)
     return TrialDetail(
         **_summary(row).model_dump(),
         official_title=row.official_title,
@@ -266,6 +296,7 @@ def get_trial_route(
                 type=criterion.type,
                 text=criterion.text,
                 review=criterion.review,
+                encoding=encodings.get(criterion.criterion_id, "curated"),
                 rule=criterion.rule,
             )
             for criterion in row.criteria

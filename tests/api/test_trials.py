@@ -21,6 +21,7 @@ def test_list_holds_the_library_loaded_on_first_start(client: TestClient) -> Non
             "phase": "PHASE2",
             "status": "RECRUITING",
             "sponsor": "Test University Hospital",
+            "encodings": {"curated": 3, "suggested": 0, "text": 0},
         },
         {
             "nct_id": "NCT90000002",
@@ -29,6 +30,7 @@ def test_list_holds_the_library_loaded_on_first_start(client: TestClient) -> Non
             "phase": "PHASE3",
             "status": "COMPLETED",
             "sponsor": None,
+            "encodings": {"curated": 1, "suggested": 0, "text": 0},
         },
     ]
 
@@ -94,6 +96,7 @@ def test_get_returns_the_full_record(client: TestClient) -> None:
             "type": "inclusion",
             "text": "Age 18 years or older.",
             "review": False,
+            "encoding": "curated",
             "rule": rules[0],
         },
         {
@@ -101,6 +104,7 @@ def test_get_returns_the_full_record(client: TestClient) -> None:
             "type": "inclusion",
             "text": "ECOG performance status 0-1.",
             "review": False,
+            "encoding": "curated",
             "rule": rules[1],
         },
         {
@@ -110,6 +114,7 @@ def test_get_returns_the_full_record(client: TestClient) -> None:
                 "Any condition that, in the investigator's opinion, makes the patient unsuitable."
             ),
             "review": True,
+            "encoding": "curated",
             "rule": None,
         },
     ]
