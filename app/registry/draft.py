@@ -11,7 +11,8 @@ What comes from where:
 - Metadata: NCT id, brief title (``title``), official title, overall status (legacy
   labels mapped to the API v2 enum; one we do not hold is UNKNOWN, with a warning), phases
   (API v2 codes joined with "/": ``PHASE1/PHASE2``), start and completion dates (see
-  `app.registry.dates`), lead sponsor, arms, sites with status and coordinates.
+  `app.registry.dates`), lead sponsor, arms, sites with status and coordinates (legacy
+  arm types and site statuses written in the API v2 enum's form).
 - Conditions are kept as the registry writes them. When every one names a cancer site
   beyond doubt (`app.registry.terms`), the trial ``applies_to`` those sites through a
   suggested criterion ``inc-0.a`` (a primary cancer at one of them). Otherwise no site is
@@ -160,6 +161,21 @@ def text_criteria(record: RegistryRecord, warnings: list[str]) -> list[Criterion
     ]
 
 
+def _site_status(record: RegistryRecord, status: str | None) -> str | None:
+    """A legacy site status in the API v2 enum when it maps ("Recruiting" -> RECRUITING)."""
+    if status is None or not record.status_is_legacy:
+        return status
+    return terms.overall_status(status) or status
+
+
+def _arm_type(record: RegistryRecord, kind: str | None) -> str | None:
+    """Legacy arm types are the API v2 enum in words: "Active Comparator" ->
+    ACTIVE_COMPARATOR."""
+    if kind is None or not record.status_is_legacy:
+        return kind
+    return "_".join(kind.upper().split())
+
+
 def draft_trial(record: RegistryRecord) -> Draft:
     warnings = list(record.warnings)
     conditions, applies_to = _conditions(record, warnings)
@@ -185,13 +201,16 @@ def draft_trial(record: RegistryRecord) -> Draft:
                 city=s.city,
                 state=s.state,
                 country=s.country,
-                status=s.status,
+                status=_site_status(record, s.status),
                 latitude=s.latitude,
                 longitude=s.longitude,
             )
             for s in record.sites
         ],
-        arms=[Arm(label=a.label, type=a.type, description=a.description) for a in record.arms],
+        arms=[
+            Arm(label=a.label, type=_arm_type(record, a.type), description=a.description)
+            for a in record.arms
+        ],
         criteria=ordered,
         applies_to=applies_to,
         sources=[record.source_url],
