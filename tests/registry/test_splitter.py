@@ -29,7 +29,7 @@ def test_markdown_bullets_and_escapes_api_v2() -> None:
         "Hematologic parameters: white blood cell (WBC) count of > 3000"
     )
     assert "\\" not in "".join(found.values())
-    assert [i for i in found if i.startswith("exc-")][0] == "exc-1"
+    assert next(i for i in found if i.startswith("exc-")) == "exc-1"
 
 
 def test_upper_case_dash_header_numbered_items_and_nested_bullets() -> None:
