@@ -113,6 +113,7 @@ class TrialDetail(BaseModel):
     start_date: date | None
     end_date: date | None
     sponsor: str | None
+    encodings: EncodingCounts
     minimum_age: int | None
     maximum_age: int | None
     sites: list[SiteOut]
