@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 from app.registry.draft import draft_trial
-from app.registry.importer import import_paths, registry_files
+from app.registry.importer import RecordSummary, import_paths, registry_files
 from app.registry.record import RecordError
 from app.registry.sources import read_records
 from app.store.migrate import upgrade
@@ -38,6 +38,10 @@ def draft_only(folder: Path) -> float:
 
 def timing(seconds: float, n: int) -> str:
     return f"{seconds * 1000:.0f} ms ({seconds / n * 1000:.1f} ms/record)"
+
+
+def outcomes(summaries: list[RecordSummary]) -> dict[str | None, int]:
+    return dict(Counter(s.outcome for s in summaries))
 
 
 def main() -> None:
@@ -64,12 +68,8 @@ def main() -> None:
         f"criteria: {sum(counts.values())} ({counts['suggested']} suggested, {counts['text']} text)"
     )
     print(f"read + draft only (median of 3): {timing(drafting, n)}")
-    print(
-        f"import into an empty store:      {timing(first, n)}, {dict(Counter(s.outcome for s in created))}"
-    )
-    print(
-        f"re-import (nothing changed):     {timing(second, n)}, {dict(Counter(s.outcome for s in again))}"
-    )
+    print(f"import into an empty store:      {timing(first, n)}, {outcomes(created)}")
+    print(f"re-import (nothing changed):     {timing(second, n)}, {outcomes(again)}")
 
 
 if __name__ == "__main__":
