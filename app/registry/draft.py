@@ -22,8 +22,11 @@ What comes from where:
   ``maximum_age`` (checked as ``registry-age``); an age in other units is not applied, with
   a warning (the criteria text still holds it for a person). Sex FEMALE or MALE is a
   suggested criterion ``inc-0.b``. Healthy volunteers is kept as ``healthy_volunteers``.
-- The eligibility text: every criterion of `app.registry.splitter`, verbatim, encoding
-  ``text``, review-only.
+- The eligibility text: every criterion of `app.registry.splitter`, verbatim. Where a
+  pattern reads it beyond doubt (`app.registry.suggest`) it gets that rule, encoding
+  ``suggested``; otherwise encoding ``text``, review-only. A sub-item is read alone only
+  under a parent that lists its sub-items as criteria of their own
+  (`wording.sub_items_stand_alone`).
 
 Ids ``inc-0.*`` are the registry's structured fields; ``inc-N`` / ``exc-N`` (N >= 1) the
 text's, so neither renumbers the other.
@@ -44,13 +47,18 @@ from app.eligibility.language import (
     Site,
     Trial,
 )
+from app.facts.model import CancerSite
 from app.registry import terms
 from app.registry.dates import registry_date
 from app.registry.record import RegistryRecord
 from app.registry.splitter import split
+from app.registry.suggest import suggest
+from app.registry.suggest.reading import Context
+from app.registry.suggest.wording import sub_items_stand_alone
 
 CONDITIONS_ID = "inc-0.a"
 SEX_ID = "inc-0.b"
+SUGGESTED_NOTE = "Suggested by the pattern reader from the verbatim text, for a person to accept"
 TEXT_NOTE = "Imported from ClinicalTrials.gov as text, not encoded: for a person to read."
 _AGE = re.compile(r"^\s*(\d{1,3})\s+(year|month|week|day|hour|minute)s?\s*$", re.IGNORECASE)
 
@@ -145,20 +153,42 @@ def _sex(record: RegistryRecord) -> Criterion | None:
     )
 
 
-def text_criteria(record: RegistryRecord, warnings: list[str]) -> list[Criterion]:
+def text_criteria(
+    record: RegistryRecord, warnings: list[str], index_sites: tuple[CancerSite, ...] = ()
+) -> list[Criterion]:
     pieces = split(record.eligibility_text, style=record.eligibility_style)
     warnings += pieces.warnings
-    return [
-        Criterion(
-            id=piece.id,
-            type=piece.type,
-            text=piece.text,
-            review=True,
-            encoding="text",
-            note=TEXT_NOTE + (f" Listed under {piece.heading!r}." if piece.heading else ""),
-        )
-        for piece in pieces.pieces
-    ]
+    texts = {piece.id: piece.text for piece in pieces.pieces}
+    criteria: list[Criterion] = []
+    for piece in pieces.pieces:
+        parent = texts.get(piece.id.partition(".")[0]) if "." in piece.id else None
+        found = None
+        if parent is None or sub_items_stand_alone(parent, piece.type):
+            found = suggest(piece.text, Context(piece.type, index_sites))
+        listed = f" Listed under {piece.heading!r}." if piece.heading else ""
+        if found is None:
+            criteria.append(
+                Criterion(
+                    id=piece.id,
+                    type=piece.type,
+                    text=piece.text,
+                    review=True,
+                    encoding="text",
+                    note=TEXT_NOTE + listed,
+                )
+            )
+        else:
+            criteria.append(
+                Criterion(
+                    id=piece.id,
+                    type=piece.type,
+                    text=piece.text,
+                    rule=found.rule,
+                    encoding="suggested",
+                    note=f"{SUGGESTED_NOTE} ({found.family}): {found.note}{listed}",
+                )
+            )
+    return criteria
 
 
 def _site_status(record: RegistryRecord, status: str | None) -> str | None:
@@ -180,7 +210,8 @@ def draft_trial(record: RegistryRecord) -> Draft:
     warnings = list(record.warnings)
     conditions, applies_to = _conditions(record, warnings)
     structured = [c for c in (conditions, _sex(record)) if c is not None]
-    criteria = text_criteria(record, warnings)
+    index_sites = tuple(applies_to.cancer_sites) if applies_to is not None else ()
+    criteria = text_criteria(record, warnings, index_sites)
     ordered = sorted(structured + criteria, key=lambda c: c.type != "inclusion")
     trial = Trial(
         nct_id=record.nct_id,

@@ -36,10 +36,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 from app.registry.record import TextStyle
 
 MAX_HEADING = 80
+Section = Literal["inclusion", "exclusion"]
 
 _HEADER = re.compile(
     r"^[-*+•\s]*(?:key|main|major|general)?\s*(inclusion|exclusion)"
@@ -58,7 +60,7 @@ _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 @dataclass
 class Piece:
     id: str
-    type: str  # "inclusion" | "exclusion"
+    type: Section
     text: str
     heading: str | None = None
 
@@ -81,7 +83,7 @@ def unescape(text: str) -> str:
     return _ESCAPE.sub(r"\1", text)
 
 
-def _header(content: str) -> tuple[str, str] | None:
+def _header(content: str) -> tuple[Section, str] | None:
     """(section, text after the colon) when the line is a section header."""
     match = _HEADER.match(content)
     if match is None:
@@ -91,14 +93,14 @@ def _header(content: str) -> tuple[str, str] | None:
         return None  # "Exclusion of ..." is a sentence, not a header
     if rest and not re.match(r"^(for|in|of|\(|-|\u2013)", rest, re.IGNORECASE):
         return None
-    return match.group(1).lower(), after
+    return ("inclusion" if match.group(1).lower() == "inclusion" else "exclusion"), after
 
 
 def split(text: str, *, style: TextStyle) -> Split:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").expandtabs(4).split("\n")
     warnings: list[str] = []
-    sections: dict[str, list[_Item]] = {"inclusion": [], "exclusion": []}
-    section = "inclusion"
+    sections: dict[Section, list[_Item]] = {"inclusion": [], "exclusion": []}
+    section: Section = "inclusion"
     heading: str | None = None
     top: _Item | None = None
     last: _Item | None = None

@@ -74,8 +74,15 @@ def test_api_v2_female_only_and_sure_conditions_give_suggested_criteria() -> Non
     assert structured["inc-0.b"].rule.model_dump() == {"op": "sex", "one_of": ["female"]}
     assert trial.applies_to is not None and trial.applies_to.cancer_sites == ["breast"]
     assert trial.applies_to.criterion == "inc-0.a"
+    # The text's criteria are the registry's words: each either left as text (review-only,
+    # no rule) or given a rule by the pattern reader (suggested), never curated.
     text = [c for c in trial.criteria if not c.id.startswith("inc-0.")]
-    assert text and all(c.encoding == "text" and c.review and c.rule is None for c in text)
+    assert text and all(c.encoding in {"text", "suggested"} for c in text)
+    assert all(c.review and c.rule is None for c in text if c.encoding == "text")
+    age = next(c for c in text if c.id == "inc-1")
+    assert age.text == "Aged \u226518 years at signing of informed consent."
+    assert age.encoding == "suggested" and age.rule is not None
+    assert age.rule.model_dump(exclude_none=True) == {"op": "age", "gte": 18}
 
 
 def test_api_v2_maximum_age_is_read() -> None:

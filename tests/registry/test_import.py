@@ -67,10 +67,11 @@ def test_every_shared_record_imports_and_reimport_writes_nothing(
 def test_summary_counts_criteria_per_encoding(sessions: sessionmaker[Session]) -> None:
     (summary,) = import_paths([CTGOV / V2], sessions)
     trial = stored(sessions, "NCT03377387")
-    assert summary.counts["suggested"] == 2  # registry conditions (breast) and sex (female)
-    assert summary.counts["text"] == len(trial.criteria) - 2
+    # registry conditions (breast), sex (female), and the text's "Aged >=18 years" (inc-1)
+    assert summary.counts["suggested"] == 3
+    assert summary.counts["text"] == len(trial.criteria) - 3
     assert summary.line().startswith(
-        f"{V2}: NCT03377387 created: {len(trial.criteria)} criteria (2 suggested, "
+        f"{V2}: NCT03377387 created: {len(trial.criteria)} criteria (3 suggested, "
     )
 
 
