@@ -610,6 +610,11 @@ class PatientFacts(BaseModel):
     as_of: date
     facts: list[AnyFact] = Field(default_factory=list)
     warnings: list[DataQualityWarning] = Field(default_factory=list)
+    history_not_read: int = Field(
+        default=0,
+        description="Older lab results counted but not read (a match's default view: lab "
+        "criteria read the latest result only).",
+    )
 
     def of_kind(self, kind: type[F]) -> list[F]:
         """All facts of one model, newest first (by the rule in `_newest_first_key`)."""

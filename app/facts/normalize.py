@@ -95,7 +95,11 @@ _CODE_READERS: dict[codes.Code, Callable[[Observation], Reading]] = {
 _NOT_A_RESULT = frozenset({"entered-in-error", "cancelled", "not-done"})
 
 
-def normalize(record: PatientRecord, as_of: date) -> PatientFacts:
+def normalize(record: PatientRecord, as_of: date, *, lab_history: bool = True) -> PatientFacts:
+    """``lab_history=False`` reads, per analyte, the results no criterion can pass over
+    (the newest readable one on or before ``as_of``, its day, and anything newer) and only
+    counts the older ones (``PatientFacts.history_not_read``): every verdict is the same,
+    since lab criteria read the latest result only."""
     reading = Reading(warnings=list(record.warnings))
     sex: str | None = None
     patient = validate(Patient, record.patient, reading)
@@ -104,7 +108,9 @@ def normalize(record: PatientRecord, as_of: date) -> PatientFacts:
         sex = patient.gender
 
     # Staging Observations by reference -> their context, for Condition.stage.assessment.
-    assessed = _read_observations(record.of_type("Observation"), as_of, sex, reading)
+    assessed, not_read = _read_observations(
+        record.of_type("Observation"), as_of, sex, reading, lab_history
+    )
     outside_categories = 0
     for raw in record.of_type("Condition"):
         if not _is_real(raw):
@@ -178,6 +184,7 @@ def normalize(record: PatientRecord, as_of: date) -> PatientFacts:
         as_of=as_of,
         facts=_distinct(confirmation.confirm_primaries(_with_histology(record, reading.facts))),
         warnings=reading.warnings,
+        history_not_read=not_read,
     )
 
 
@@ -221,9 +228,10 @@ def _distinct(facts: list[AnyFact]) -> list[AnyFact]:
 
 
 def _read_observations(
-    raws: list[FhirJson], as_of: date, sex: str | None, reading: Reading
-) -> dict[str, StagingContext]:
-    """Read every Observation once; returns the staging context of each staging one."""
+    raws: list[FhirJson], as_of: date, sex: str | None, reading: Reading, lab_history: bool
+) -> tuple[dict[str, StagingContext], int]:
+    """Read every Observation once; returns the staging context of each staging one, and
+    how many older lab results were only counted (none with ``lab_history``)."""
     lab_raws: dict[Analyte, list[FhirJson]] = defaultdict(list)
     assessed: dict[str, StagingContext] = {}
     ignored = 0
@@ -280,9 +288,10 @@ def _read_observations(
             f"{ignored} Observation(s) with codes trialmatch does not read were ignored.",
             None,
         )
+    not_read = 0
     for analyte, results in lab_raws.items():
-        _read_labs(analyte, results, as_of, sex, reading)
-    return assessed
+        not_read += _read_labs(analyte, results, as_of, sex, reading, lab_history)
+    return assessed, not_read
 
 
 def _routed(pair: codes.Code) -> bool:
@@ -302,15 +311,24 @@ def _guarded(reading: Reading, resource: Any, reader: Callable[..., Reading], *a
 
 
 def _read_labs(
-    analyte: Analyte, raws: list[FhirJson], as_of: date, sex: str | None, reading: Reading
-) -> None:
+    analyte: Analyte,
+    raws: list[FhirJson],
+    as_of: date,
+    sex: str | None,
+    reading: Reading,
+    history: bool,
+) -> int:
+    """Read one analyte's results, newest first; returns how many were only counted."""
     dated = sorted(
         ((raw_effective_date(raw), raw) for raw in raws),
         key=lambda pair: pair[0] or date.min,
         reverse=True,
     )
     validated = 0
-    for effective, raw in dated:
+    decided_on: date | None = None  # the day of the newest readable current result
+    for position, (effective, raw) in enumerate(dated):
+        if not history and decided_on is not None and effective != decided_on:
+            return len(dated) - position  # older than the result that decides: counted
         before = len(reading.facts)
         result: labs.LabResult | None = None
         if validated < LAB_VALIDATED_PER_ANALYTE and (effective is None or effective <= as_of):
@@ -328,6 +346,9 @@ def _read_labs(
             _guarded(reading, raw, labs.to_facts, result, sex)
         if not any(isinstance(f, LabFact) for f in reading.facts[before:]):
             _unreadable(reading, raw, "lab", analyte)
+        elif effective is not None and effective <= as_of and decided_on is None:
+            decided_on = effective
+    return 0
 
 
 def _unreadable(

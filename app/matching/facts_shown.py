@@ -10,8 +10,9 @@ By default (``facts=latest``) the response keeps:
   same-day disagreement stays visible), and any dated after it;
 - every fact a returned verdict cites as evidence or as what triggered a review.
 
-The response says how many were left out (``facts_omitted``); ``facts=all`` gives every
-fact read. Example::
+The response says how many were left out (``facts_omitted``, counting the older lab
+results the normalizer only counted: `normalize(..., lab_history=False)`); ``facts=all``
+gives every fact read. Example::
 
     shown, omitted = facts_shown(facts, matches, everything=False)
 """
@@ -74,4 +75,4 @@ def facts_shown(
         )
         if keep:
             shown.append(fact)
-    return shown, len(facts.facts) - len(shown)
+    return shown, len(facts.facts) - len(shown) + facts.history_not_read

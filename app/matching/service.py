@@ -117,7 +117,8 @@ def match_record(record: PatientRecord, library: Library, options: MatchOptions)
     A posted Bundle and a patient pulled from the EHR both come through here, so the same
     data gives the same answer whichever way it arrived.
     """
-    facts = normalize(record, options.as_of)
+    # The default view shows no lab history, so none is read (normalize's lab_history).
+    facts = normalize(record, options.as_of, lab_history=options.facts_view == "all")
     return match_facts(
         facts,
         library,
