@@ -1,15 +1,15 @@
 """Labs: the analytes of the lab catalogue, in canonical units, with their ULN.
 
-A lab Observation is reduced to a `LabResult` (the few elements that matter), either from
-a validated ``Observation`` model or, for the older results of a long record, straight
-from its JSON with strict type checks (see `app.facts.normalize` for which is which).
-Then one path converts it: the value and the reference range go to the analyte's
-canonical unit via UCUM (`app.facts.units`). A range restricted by ``appliesTo`` to the
-other sex is skipped with a warning; a unit with no UCUM code is parsed from its unit
-string if it parses. Comparators (``<5``) and implausible values are dropped with a
-warning: a lower bound is not a value. Example::
+A lab Observation is reduced to a `LabResult` (the few elements that matter) straight
+from its JSON with strict type checks: a malformed element makes the result unreadable
+(None), never a guess, and no model validation is paid for. Then one path converts it:
+the value and the reference range go to the analyte's canonical unit via UCUM
+(`app.facts.units`). A range restricted by ``appliesTo`` to the other sex is skipped with
+a warning; a unit with no UCUM code is parsed from its unit string if it parses.
+Comparators (``<5``) and implausible values are dropped with a warning: a lower bound is
+not a value. Example::
 
-    to_facts(LabResult.from_model(obs), sex="female")
+    to_facts(LabResult.from_json(raw_observation), sex="female")
     # -> Reading(facts=[LabFact(analyte="hemoglobin", value=170.0, unit="g/L",
     #                           reference_high=215.0, original="17 g/dL", ...)])
 """
@@ -20,14 +20,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeGuard
 
-from fhir.resources.R4B.observation import Observation
-
 from app.facts import codes, reference_range
 from app.facts.model import Analyte, LabFact
 from app.facts.reading import (
     Reading,
-    codings,
-    effective_date,
     raw_codings,
     raw_effective_date,
     reference,
@@ -72,40 +68,6 @@ class LabResult:
     unit: str | None
     unit_is_ucum: bool
     ranges: tuple[Range, ...]
-
-    @classmethod
-    def from_model(cls, observation: Observation) -> LabResult | None:
-        loinc = _lab_loinc(codings(observation.code))
-        if loinc is None:
-            return None
-        quantity = observation.valueQuantity
-        unit, is_ucum = (None, False)
-        if quantity is not None:
-            unit, is_ucum = _unit_of(quantity.system, quantity.code, quantity.unit)
-        ranges = []
-        for rr in observation.referenceRange or []:
-            type_codes = [code for _, code in codings(rr.type)]
-            applies = tuple(pair for concept in rr.appliesTo or [] for pair in codings(concept))
-            ranges.append(
-                Range(
-                    low=_bound_model(rr.low),
-                    high=_bound_model(rr.high),
-                    applies_to=applies,
-                    normal=not type_codes or "normal" in type_codes,
-                    text=rr.text,
-                )
-            )
-        return cls(
-            source=reference(observation),
-            loinc=loinc,
-            analyte=codes.LAB_CODES[loinc],
-            effective=effective_date(observation),
-            value=None if quantity is None or quantity.value is None else float(quantity.value),
-            comparator=None if quantity is None else quantity.comparator,
-            unit=unit,
-            unit_is_ucum=is_ucum,
-            ranges=tuple(ranges),
-        )
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> LabResult | None:
@@ -260,13 +222,6 @@ def _unit_of(system: Any, code: Any, unit: Any) -> tuple[str | None, bool]:
 
 def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _bound_model(quantity: Any) -> Bound | None:
-    if quantity is None or quantity.value is None:
-        return None
-    unit, _ = _unit_of(quantity.system, quantity.code, quantity.unit)
-    return Bound(float(quantity.value), unit)
 
 
 def _bound_json(quantity: Any) -> Bound | None:

@@ -9,9 +9,10 @@ Cost follows the resources that matter, not the size of the record:
 2. Routed resources are validated once with their `fhir.resources.R4B` model (broken
    elements repaired or the resource skipped, with a warning; `app.facts.validation`)
    and handed to the concept module that reads them.
-3. Labs: per analyte, only the newest `LAB_VALIDATED_PER_ANALYTE` results on or before
-   ``as_of`` are validated; older ones stay facts (for time windows) through a strict
-   typed read of the few elements a lab needs (`app.facts.labs.LabResult.from_json`).
+3. Labs are never validated with a model (~0.5 ms each): a strict typed read of the few
+   elements a lab needs (`app.facts.labs.LabResult.from_json`) reads them, and one with a
+   malformed element is an unreadable result. With ``lab_history=False`` only the results
+   that can decide are read (see `normalize`).
 4. A panel whose own code is not read is split into its components (each read by its own
    code, with the panel as source) or resolved to its ``hasMember`` Observations
    (`app.facts.panels`).
@@ -75,9 +76,6 @@ from app.facts.validation import validate
 from app.fhir.record import FhirJson, PatientRecord
 
 logger = logging.getLogger(__name__)
-
-# Validating a lab costs ~0.5 ms; the newest few per analyte decide every criterion.
-LAB_VALIDATED_PER_ANALYTE = 3
 
 _OBSERVATION_READERS: dict[codes.Concept, Callable[[Observation], Reading]] = {
     "staging": staging.read_observation,
@@ -324,24 +322,14 @@ def _read_labs(
         key=lambda pair: pair[0] or date.min,
         reverse=True,
     )
-    validated = 0
     decided_on: date | None = None  # the day of the newest readable current result
     for position, (effective, raw) in enumerate(dated):
         if not history and decided_on is not None and effective != decided_on:
             return len(dated) - position  # older than the result that decides: counted
         before = len(reading.facts)
-        result: labs.LabResult | None = None
-        if validated < LAB_VALIDATED_PER_ANALYTE and (effective is None or effective <= as_of):
-            validated += 1
-            observation = validate(Observation, raw, reading)
-            if observation is not None:
-                result = labs.LabResult.from_model(observation)
-        else:
-            result = labs.LabResult.from_json(raw)
-            if result is None:
-                reading.warn(
-                    "lab.unreadable", "An older lab result is malformed; skipped.", reference(raw)
-                )
+        result = labs.LabResult.from_json(raw)
+        if result is None:
+            reading.warn("lab.unreadable", "A lab result is malformed; skipped.", reference(raw))
         if result is not None:
             _guarded(reading, raw, labs.to_facts, result, sex)
         if not any(isinstance(f, LabFact) for f in reading.facts[before:]):

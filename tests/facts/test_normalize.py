@@ -9,12 +9,15 @@ import pytest
 
 from app.facts import normalize as normalize_module
 from app.facts.model import AnalVergeDistanceFact, PerformanceFact, StageFact
+from app.facts.normalize import normalize
 from tests.factories import (
     AJCC,
+    AS_OF,
     facts_of,
     fixture_facts,
     lab,
     observation,
+    record_of,
     report,
     warning_codes,
 )
@@ -34,23 +37,27 @@ def validations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def test_irrelevant_and_old_labs_are_not_validated(validations: list[str]) -> None:
+def test_labs_are_never_validated_with_a_model(validations: list[str]) -> None:
     old_relevant = [
         lab("718-7", 12 + i % 3, "g/dL", when=f"20{10 + i % 10}-01-01") for i in range(1000)
     ]
     # Cholesterol (LOINC 2093-3): a lab trialmatch does not read.
     irrelevant = [lab("2093-3", 5.5, "mmol/L", when="2020-01-01") for _ in range(4000)]
     facts = facts_of(*old_relevant, *irrelevant, observation("89247-1", valueInteger=1))
-    # Patient + ECOG + the newest few hemoglobins: nothing else pays for a model.
-    assert len(validations) == 2 + normalize_module.LAB_VALIDATED_PER_ANALYTE
-    assert len(facts.labs("hemoglobin")) == 1000  # older values stay available
+    # Patient + ECOG only: labs are read from their JSON, strictly typed.
+    assert len(validations) == 2
+    assert len(facts.labs("hemoglobin")) == 1000  # the whole history, by default
     assert "observation.not_read" in warning_codes(facts)
 
 
-def test_each_relevant_lab_is_validated_at_most_once(validations: list[str]) -> None:
-    facts_of(*[lab("718-7", 12, "g/dL", when=f"2026-0{m}-01") for m in range(1, 10)])
-    observations = [v for v in validations if v.startswith("Observation/")]
-    assert len(observations) == len(set(observations)) == normalize_module.LAB_VALIDATED_PER_ANALYTE
+def test_without_lab_history_older_results_are_only_counted(validations: list[str]) -> None:
+    history = [lab("718-7", 12, "g/dL", when=f"2026-0{m}-01") for m in range(1, 10)]
+    same_day = lab("718-7", 11, "g/dL", when="2026-09-01")
+    facts = normalize(record_of(*history, same_day), AS_OF, lab_history=False)
+    # The newest day's two results are read (a same-day disagreement stays visible).
+    assert sorted(f.value for f in facts.labs("hemoglobin")) == [110.0, 120.0]
+    assert facts.history_not_read == 8
+    assert [v for v in validations if v.startswith("Observation/")] == []
 
 
 JUNK: list[dict[str, Any]] = [
