@@ -167,6 +167,12 @@ class Settings(BaseSettings):
     max_json_depth: int = Field(
         default=64, ge=8, description="Deepest JSON nesting accepted in a request body (422)."
     )
+    match_process_min_bytes: int = Field(
+        default=1024 * 1024,
+        ge=0,
+        description="A posted Bundle this large or larger is parsed and matched in a process "
+        "of its own (app/matching/pool.py), so the event loop keeps answering; 0: never.",
+    )
     rate_limit_per_minute: int = Field(
         default=300, ge=0, description="Sustained requests per minute per client; 0 turns off."
     )

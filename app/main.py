@@ -36,6 +36,7 @@ from app.config import Settings, get_settings
 from app.errors import ApiError, ErrorBody, ErrorDetail
 from app.facts.units import to_canonical
 from app.fhir.client import FhirClient
+from app.matching.pool import MatchPool, deferred_match_body
 from app.security import install_security
 from app.store.live_library import LiveLibrary
 from app.store.loader import load_directory
@@ -169,10 +170,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         # Migrations and loading are blocking work: keep them off the event loop.
         await anyio.to_thread.run_sync(_prepare_store, app)
+        app.state.match_pool = MatchPool(settings)
         settle_gc()
         yield
     finally:
         app.state.library_loaded = False
+        if getattr(app.state, "match_pool", None) is not None:
+            app.state.match_pool.close()
         await http.aclose()
         audit_engine.dispose()
         engine.dispose()
@@ -191,7 +195,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.library_loaded = False
     log.setLevel(settings.log_level.upper())
     _install_error_handlers(app)
-    install_security(app, settings)
+    install_security(app, settings, defer_parse=deferred_match_body(settings))
     app.include_router(health.router)
     app.include_router(trials.router)
     app.include_router(match.router)

@@ -14,7 +14,9 @@ A route that touches patient data declares it AFTER its auth dependency, and fil
 When the route is done the row is written: time, client and how it authenticated, method,
 route TEMPLATE (never the raw path, which may hold a patient id), patient reference, status,
 outcome (``ok`` or the stable error type), trials returned, duration. It is written when the
-route raises too: an `ApiError` gives its status and type, FastAPI's validation of the
+route raises too (except for the body refusals of `UNREAD_BODY_REFUSALS`, which a large
+Bundle meets in the match process rather than in the middleware): an `ApiError` gives its
+status and type, FastAPI's validation of the
 route's parameters or body (done after the dependencies) 422 ``request.<type>``, anything
 else ``500 internal.error``, a cancelled request 499 ``request.cancelled``. Requests refused
 before the route's dependencies run (401/403 from auth, 413/422/429 from the limits, a body
@@ -59,6 +61,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.api.route_template import route_template
 from app.auth.principal import Principal
 from app.errors import ApiError
+from app.limits.body import UNREAD_BODY_REFUSALS
 from app.store.audit import OK, PATIENT_REF_MAX, AuditEvent, insert_event
 from app.store.models import AuditEventRow
 
@@ -146,7 +149,11 @@ async def audited_request(request: Request, response: Response) -> AsyncIterator
     try:
         yield audit
     except Exception as exc:
-        await _write(sessions, event(*_failure(exc)))
+        status, outcome = _failure(exc)
+        # A large body whose checks were left to the match process (app/matching/pool.py)
+        # and failed them was refused unread, as the middleware refuses a small one: no row.
+        if outcome not in UNREAD_BODY_REFUSALS:
+            await _write(sessions, event(status, outcome))
         raise
     except anyio.get_cancelled_exc_class():
         # The client went away: the patient data may already have been read. (FastAPI

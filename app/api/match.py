@@ -26,10 +26,12 @@ from app.api.library import LibraryDep
 from app.api.match_query import match_options
 from app.api.model_response import model_response
 from app.auth import GUARDED_RESPONSES, MatchPrincipal
+from app.eligibility.library import Library
 from app.errors import ApiError, documented_error
 from app.fhir.bundle import read_bundle
 from app.limits.body import parsed_object
 from app.matching.models import MatchResponse
+from app.matching.pool import MatchPool
 from app.matching.service import MatchOptions, match_record
 
 router = APIRouter(tags=["matching"])
@@ -126,11 +128,36 @@ async def match_bundle(
             loc=["header", "content-type"],
             status_code=415,
         )
-    # The body-limit middleware has parsed a JSON body already (app/limits/body.py).
+    # The body-limit middleware has parsed a JSON body already (app/limits/body.py), except
+    # a large one it left for the match process (app/matching/pool.py).
     body = parsed_object(request.scope) or await request.body()
+    pooled = _pooled(request, library, body)
+    if pooled is not None:
+        pool, raw = pooled
+        answer = await pool.match(
+            raw,
+            strict=strict,
+            options=options,
+            fingerprint=request.app.state.library.fingerprint,
+        )
+        audit.set_patient(answer.patient)
+        audit.set_trials_returned(answer.trials_returned)
+        return Response(answer.body, media_type="application/json")
     # Reading, normalizing and evaluating is CPU work: keep it off the event loop.
     record = await anyio.to_thread.run_sync(lambda: read_bundle(body, strict=strict))
     audit.set_patient(record.reference)
     response = await anyio.to_thread.run_sync(match_record, record, library, options)
     audit.set_trials_returned(len(response.matches))
     return await model_response(response)
+
+
+def _pooled(
+    request: Request, library: Library, body: bytes | dict[str, Any]
+) -> tuple[MatchPool, bytes] | None:
+    """The match process, when this body goes there: a raw (unparsed) body large enough,
+    matched against the service's own live library (not one a caller swapped in)."""
+    pool: MatchPool | None = getattr(request.app.state, "match_pool", None)
+    live = getattr(request.app.state, "library", None)
+    if pool is None or not isinstance(body, bytes) or not pool.takes(len(body)):
+        return None
+    return (pool, body) if live is not None and live.library is library else None

@@ -14,11 +14,14 @@ has refused it already. The nesting scan and the parse are CPU work on up to 20 
 run in a worker thread, never on the event loop.
 
 Every refusal here happens before the route: none of them writes an audit row. The parsed
-JSON document is left for the route (`parsed_object`), so a Bundle is parsed once.
+JSON document is left for the route (`parsed_object`), so a Bundle is parsed once. A route
+that hands a large body whole to another process (``defer_parse``) gets it unparsed; that
+process runs the same checks (`check_json`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,11 +53,47 @@ def parsed_object(scope: Scope) -> dict[str, Any] | None:
     return None
 
 
+# The refusals of a body that was never read as patient data (they write no audit row).
+UNREAD_BODY_REFUSALS = frozenset({"request.too_deep", "request.json_invalid"})
+
+
+def check_json(body: bytes, max_json_depth: int) -> ParsedBody | ApiError:
+    """The parsed body, or the refusal: too deep (``request.too_deep``) or not JSON
+    (``request.json_invalid``). Used here, and by a match process for a deferred body."""
+    if exceeds_depth(body, max_json_depth):
+        return ApiError(
+            "request.too_deep",
+            f"The JSON body nests deeper than {max_json_depth} levels.",
+            loc=["body"],
+            status_code=422,
+        )
+    try:
+        return ParsedBody(orjson.loads(body))
+    except orjson.JSONDecodeError:
+        # The decoder's message may quote the body: never pass it on.
+        return ApiError(
+            "request.json_invalid", "The body is not JSON.", loc=["body"], status_code=422
+        )
+
+
+# A route may take its body unparsed when it hands it whole to another process (see
+# app/matching/pool.py): (scope, body size) -> True to leave the checks to that process.
+DeferParse = Callable[[Scope, int], bool]
+
+
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, max_bytes: int, max_json_depth: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        max_json_depth: int,
+        defer_parse: DeferParse | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_json_depth = max_json_depth
+        self.defer_parse = defer_parse
 
     def _too_large(self) -> ApiError:
         return ApiError(
@@ -103,7 +142,8 @@ class BodyLimitMiddleware:
         content_type = headers.get("content-type", "").lower()
         # FastAPI parses a body without Content-Type as JSON too.
         json_like = "json" in content_type or not content_type
-        if body and json_like:
+        deferred = self.defer_parse is not None and self.defer_parse(scope, len(body))
+        if body and json_like and not deferred:
             checked = await anyio.to_thread.run_sync(self._check_json, body)
             if isinstance(checked, ApiError):
                 await reply(checked, scope, receive, send)
@@ -113,20 +153,7 @@ class BodyLimitMiddleware:
         await self.app(scope, _replay(body, receive), send)
 
     def _check_json(self, body: bytes) -> ParsedBody | ApiError:
-        if exceeds_depth(body, self.max_json_depth):
-            return ApiError(
-                "request.too_deep",
-                f"The JSON body nests deeper than {self.max_json_depth} levels.",
-                loc=["body"],
-                status_code=422,
-            )
-        try:
-            return ParsedBody(orjson.loads(body))
-        except orjson.JSONDecodeError:
-            # The decoder's message may quote the body: never pass it on.
-            return ApiError(
-                "request.json_invalid", "The body is not JSON.", loc=["body"], status_code=422
-            )
+        return check_json(body, self.max_json_depth)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -25,7 +25,7 @@ from app.auth.gate import GuardGateMiddleware
 from app.auth.loopback import ensure_safe_bind
 from app.auth.middleware import AuthenticationMiddleware
 from app.config import Settings
-from app.limits.body import BodyLimitMiddleware
+from app.limits.body import BodyLimitMiddleware, DeferParse
 from app.limits.rate import RateLimitMiddleware, TokenBucketLimiter
 from app.security.access_log import RouteTemplateMiddleware, install_access_log_filter
 from app.security.headers import SecurityHeadersMiddleware
@@ -36,7 +36,9 @@ from app.slow_clients import BodyDeadlineMiddleware
 RATE_EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
 
 
-def install_security(app: FastAPI, settings: Settings) -> None:
+def install_security(
+    app: FastAPI, settings: Settings, *, defer_parse: DeferParse | None = None
+) -> None:
     ensure_safe_bind(settings)
     authenticator = build_authenticator(settings)
     origins = _cors_origins(settings.cors_origins)
@@ -46,6 +48,7 @@ def install_security(app: FastAPI, settings: Settings) -> None:
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         max_json_depth=settings.max_json_depth,
+        defer_parse=defer_parse,
     )
     app.add_middleware(GuardGateMiddleware)
     if settings.rate_limit_per_minute > 0:

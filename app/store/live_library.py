@@ -66,6 +66,11 @@ class LiveLibrary:
     def library(self) -> Library | None:
         return self._library
 
+    @property
+    def fingerprint(self) -> str | None:
+        """The store fingerprint the current library was compiled from."""
+        return self._fingerprint
+
     def refresh(self) -> bool:
         """Recompile if the store changed since the last compile; True when it did."""
         with self._sessions() as session:

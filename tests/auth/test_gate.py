@@ -20,7 +20,13 @@ CHUNK = b"x" * 65536
 
 def call(path: str, headers: dict[str, str], chunks: int = 16) -> tuple[int, int, str]:
     """POST `chunks` chunks to `path`; (status, chunks the app read, error type or '')."""
-    app = create_app(Settings(api_keys=f"{MATCH.line()};{READER.line()}", rate_limit_per_minute=0))
+    # The body is parsed by the middleware here, never left for a match process.
+    settings = Settings(
+        api_keys=f"{MATCH.line()};{READER.line()}",
+        rate_limit_per_minute=0,
+        match_process_min_bytes=0,
+    )
+    app = create_app(settings)
     read = 0
     sent: list[dict[str, Any]] = []
 
