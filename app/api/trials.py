@@ -37,6 +37,7 @@ router = APIRouter(
 )
 
 _RULE_EXAMPLE = {"op": "performance", "scale": "ecog", "lte": 1}
+_HASH_EXAMPLE = "9f2c" + "0" * 60
 
 
 class EncodingCounts(BaseModel):
@@ -57,6 +58,11 @@ class TrialSummary(BaseModel):
     encodings: EncodingCounts = Field(
         description="Criteria per encoding; any not curated keeps the trial at most "
         "possibly_eligible."
+    )
+    content_hash: str = Field(
+        description="SHA-256 of the stored trial document; changes whenever the trial does. "
+        "A match names the hash of each trial it used (`content_hash` of a match).",
+        examples=[_HASH_EXAMPLE],
     )
 
 
@@ -120,7 +126,9 @@ class TrialDetail(BaseModel):
     arms: list[ArmOut]
     criteria: list[CriterionOut]
     content_hash: str = Field(
-        description="SHA-256 of the stored trial document; changes whenever the trial does."
+        description="SHA-256 of the stored trial document; changes whenever the trial does. "
+        "A match names the hash of each trial it used (`content_hash` of a match).",
+        examples=[_HASH_EXAMPLE],
     )
 
 
@@ -132,6 +140,7 @@ _SUMMARY_EXAMPLE = {
     "status": "RECRUITING",
     "sponsor": "University Hospital",
     "encodings": {"curated": 2, "suggested": 0, "text": 0},
+    "content_hash": _HASH_EXAMPLE,
 }
 _LIST_EXAMPLE = {"items": [_SUMMARY_EXAMPLE], "paging": {"total": 1, "limit": 20, "offset": 0}}
 _DETAIL_EXAMPLE = {
@@ -169,7 +178,6 @@ _DETAIL_EXAMPLE = {
             "rule": None,
         },
     ],
-    "content_hash": "9f2c" + "0" * 60,
 }
 
 
@@ -200,6 +208,7 @@ def _summary(row: TrialRow) -> TrialSummary:
         encodings=EncodingCounts(
             curated=counts["curated"], suggested=counts["suggested"], text=counts["text"]
         ),
+        content_hash=row.content_hash,
     )
 
 
@@ -302,5 +311,4 @@ def get_trial_route(
             )
             for criterion in row.criteria
         ],
-        content_hash=row.content_hash,
     )
