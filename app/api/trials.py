@@ -82,7 +82,9 @@ class SiteOut(BaseModel):
     city: str | None
     state: str | None
     country: str | None
-    status: str | None
+    status: str | None = Field(examples=["RECRUITING"])
+    latitude: float | None = Field(description="WGS 84, degrees.", examples=[45.75])
+    longitude: float | None = Field(description="WGS 84, degrees.", examples=[4.85])
 
 
 class ArmOut(BaseModel):
@@ -157,6 +159,8 @@ _DETAIL_EXAMPLE = {
             "state": None,
             "country": "France",
             "status": "RECRUITING",
+            "latitude": 45.75,
+            "longitude": 4.85,
         }
     ],
     "arms": [{"label": "Watch and wait", "type": "EXPERIMENTAL", "description": None}],
@@ -294,6 +298,8 @@ def get_trial_route(
                 state=site.state,
                 country=site.country,
                 status=site.status,
+                latitude=site.latitude,
+                longitude=site.longitude,
             )
             for site in row.sites
         ],

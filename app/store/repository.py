@@ -139,6 +139,8 @@ def upsert_trial(session: Session, trial: Trial, *, source: str | None = None) -
             state=site.state,
             country=site.country,
             status=site.status,
+            latitude=site.latitude,
+            longitude=site.longitude,
         )
         for i, site in enumerate(trial.sites)
     ]

@@ -85,6 +85,8 @@ def test_get_returns_the_full_record(client: TestClient) -> None:
             "state": None,
             "country": "France",
             "status": "RECRUITING",
+            "latitude": None,
+            "longitude": None,
         }
     ]
     assert body["arms"] == [
