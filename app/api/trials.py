@@ -37,6 +37,7 @@ router = APIRouter(
 )
 
 _RULE_EXAMPLE = {"op": "performance", "scale": "ecog", "lte": 1}
+_HASH_EXAMPLE = "9f2c" + "0" * 60
 
 
 class EncodingCounts(BaseModel):
@@ -58,6 +59,11 @@ class TrialSummary(BaseModel):
         description="Criteria per encoding; any not curated keeps the trial at most "
         "possibly_eligible."
     )
+    content_hash: str = Field(
+        description="SHA-256 of the stored trial document; changes whenever the trial does. "
+        "A match names the hash of each trial it used (`content_hash` of a match).",
+        examples=[_HASH_EXAMPLE],
+    )
 
 
 class Paging(BaseModel):
@@ -76,7 +82,9 @@ class SiteOut(BaseModel):
     city: str | None
     state: str | None
     country: str | None
-    status: str | None
+    status: str | None = Field(examples=["RECRUITING"])
+    latitude: float | None = Field(description="WGS 84, degrees.", examples=[45.75])
+    longitude: float | None = Field(description="WGS 84, degrees.", examples=[4.85])
 
 
 class ArmOut(BaseModel):
@@ -120,7 +128,9 @@ class TrialDetail(BaseModel):
     arms: list[ArmOut]
     criteria: list[CriterionOut]
     content_hash: str = Field(
-        description="SHA-256 of the stored trial document; changes whenever the trial does."
+        description="SHA-256 of the stored trial document; changes whenever the trial does. "
+        "A match names the hash of each trial it used (`content_hash` of a match).",
+        examples=[_HASH_EXAMPLE],
     )
 
 
@@ -132,6 +142,7 @@ _SUMMARY_EXAMPLE = {
     "status": "RECRUITING",
     "sponsor": "University Hospital",
     "encodings": {"curated": 2, "suggested": 0, "text": 0},
+    "content_hash": _HASH_EXAMPLE,
 }
 _LIST_EXAMPLE = {"items": [_SUMMARY_EXAMPLE], "paging": {"total": 1, "limit": 20, "offset": 0}}
 _DETAIL_EXAMPLE = {
@@ -148,6 +159,8 @@ _DETAIL_EXAMPLE = {
             "state": None,
             "country": "France",
             "status": "RECRUITING",
+            "latitude": 45.75,
+            "longitude": 4.85,
         }
     ],
     "arms": [{"label": "Watch and wait", "type": "EXPERIMENTAL", "description": None}],
@@ -169,7 +182,6 @@ _DETAIL_EXAMPLE = {
             "rule": None,
         },
     ],
-    "content_hash": "9f2c" + "0" * 60,
 }
 
 
@@ -200,6 +212,7 @@ def _summary(row: TrialRow) -> TrialSummary:
         encodings=EncodingCounts(
             curated=counts["curated"], suggested=counts["suggested"], text=counts["text"]
         ),
+        content_hash=row.content_hash,
     )
 
 
@@ -285,6 +298,8 @@ def get_trial_route(
                 state=site.state,
                 country=site.country,
                 status=site.status,
+                latitude=site.latitude,
+                longitude=site.longitude,
             )
             for site in row.sites
         ],
@@ -302,5 +317,4 @@ def get_trial_route(
             )
             for criterion in row.criteria
         ],
-        content_hash=row.content_hash,
     )

@@ -15,16 +15,24 @@ recorded primary cancers are all at other sites, the trial cannot apply: the mat
 not evaluate it (or, when ineligible trials are asked for, evaluates only the decisive
 criterion). A trial without ``applies_to``, or a patient with no primary cancer recorded,
 is always evaluated in full, so the index never hides a trial that might apply.
+
+Each compiled trial has its content hash (`app.eligibility.fingerprint`): the one the store
+keeps when the library is compiled from it, else computed the same way; ``digest`` covers
+them all. A match response names both, so the decision can be traced to the trials it used::
+
+    >>> library.content_hashes["NCT06949098"], library.digest
+    ('5d41402a...', 'a3f0...')
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.eligibility.evaluate import CompiledTrial, compile_trial
+from app.eligibility.fingerprint import library_digest, trial_content_hash
 from app.eligibility.language import Trial
 from app.eligibility.trial_file import TrialFileError, read_trial_file
 from app.eligibility.units import UnitMismatch
@@ -42,9 +50,10 @@ def load_trial_file(path: Path) -> Trial:
 
 @dataclass
 class Library:
-    """Compiled trials by NCT id, and the index of trials by cancer site."""
+    """Compiled trials by NCT id, their content hashes, and the index by cancer site."""
 
     trials: dict[str, CompiledTrial] = field(default_factory=dict)
+    content_hashes: dict[str, str] = field(default_factory=dict)
     by_site: dict[str, list[str]] = field(default_factory=dict)
     unindexed: list[str] = field(default_factory=list)
     quarantined: dict[str, str] = field(
@@ -52,9 +61,16 @@ class Library:
     )
 
     @classmethod
-    def from_trials(cls, trials: Iterable[Trial]) -> Library:
+    def from_trials(
+        cls, trials: Iterable[Trial], *, content_hashes: Mapping[str, str] | None = None
+    ) -> Library:
         """Compile every trial; one that does not compile (a trial stored before the
-        validator refused its unit) is quarantined alone, never the whole library."""
+        validator refused its unit) is quarantined alone, never the whole library.
+
+        ``content_hashes``: the hashes the store keeps, by NCT id (those of the documents
+        as stored, which a client can look up at /v1/trials); a trial not in it has its
+        hash computed."""
+        stored = content_hashes or {}
         library = cls()
         for trial in trials:
             if trial.nct_id in library.trials:
@@ -66,6 +82,9 @@ class Library:
                 library.quarantined[trial.nct_id] = str(exc)
                 continue
             library.trials[trial.nct_id] = compiled
+            library.content_hashes[trial.nct_id] = stored.get(trial.nct_id) or (
+                trial_content_hash(trial)
+            )
             if trial.applies_to is None:
                 library.unindexed.append(trial.nct_id)
             else:
@@ -75,6 +94,11 @@ class Library:
 
     def __len__(self) -> int:
         return len(self.trials)
+
+    @property
+    def digest(self) -> str:
+        """The library's version: a digest of every compiled trial's id and content hash."""
+        return library_digest(self.content_hashes.items())
 
     def applicable_ids(self, sites: set[str] | None) -> set[str]:
         """Ids of trials that may apply to a patient with primary cancers at ``sites``

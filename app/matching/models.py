@@ -29,11 +29,31 @@ class TrialMatch(BaseModel):
     missing: list[str] = Field(description="Ids of criteria unknown for lack of data.")
     review: list[str] = Field(description="Ids of criteria for a person to confirm.")
     warnings: list[str] = Field(default_factory=list)
+    content_hash: str = Field(
+        description="SHA-256 of the trial's document as stored, the one /v1/trials/{id} "
+        "shows: the version of the trial this verdict was computed from.",
+        examples=["5d7c2e0f" + "0" * 56],
+    )
+
+
+class LibraryVersion(BaseModel):
+    """The library and software a response was computed with, so it can be reproduced."""
+
+    software_version: str = Field(
+        description="The installed trialmatch package's version.", examples=["0.1.0"]
+    )
+    trials: int = Field(ge=0, description="Trials in the library matched against.", examples=[3])
+    digest: str = Field(
+        description="SHA-256 over every library trial's NCT id and content hash: the same "
+        "digest means the same trials with the same content.",
+        examples=["a3f09c1e" + "0" * 56],
+    )
 
 
 class MatchResponse(BaseModel):
     patient: str = Field(examples=["Patient/123"])
     as_of: date
+    library: LibraryVersion
     facts: list[AnyFact] = Field(
         description="Facts read from the record. By default (facts=latest) repeated "
         "measurements are shown by their newest value per analyte or scale, with every "

@@ -19,7 +19,7 @@ Order, each key breaking the ties of the one before:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 from app.eligibility.evaluate import TrialVerdict
@@ -67,8 +67,10 @@ def warnings(verdict: TrialVerdict, as_of: date) -> list[str]:
     return found
 
 
-def rank(verdicts: Iterable[TrialVerdict], as_of: date) -> list[TrialMatch]:
-    """Ranked matches, rank 1 first."""
+def rank(
+    verdicts: Iterable[TrialVerdict], as_of: date, *, content_hashes: Mapping[str, str]
+) -> list[TrialMatch]:
+    """Ranked matches, rank 1 first, each naming its trial's content hash (by NCT id)."""
     ordered = sorted(verdicts, key=lambda v: sort_key(v, as_of))
     return [
         TrialMatch(
@@ -84,6 +86,7 @@ def rank(verdicts: Iterable[TrialVerdict], as_of: date) -> list[TrialMatch]:
             missing=v.missing,
             review=v.review,
             warnings=warnings(v, as_of),
+            content_hash=content_hashes[v.trial.nct_id],
         )
         for i, v in enumerate(ordered, start=1)
     ]

@@ -29,6 +29,13 @@ def render_table(response: MatchResponse) -> Table:
             ", ".join(match.missing) or "-",
             ", ".join(match.review) or "-",
         )
+    library = response.library
+    # The library version, so a decision read off the terminal can be traced too.
+    caption = (
+        f"library: {library.trials} trials, digest {library.digest[:12]}, "
+        f"trialmatch {library.software_version}"
+    )
     if not response.matches:
-        table.caption = "No trial matched (try --include-ineligible)."
+        caption = f"No trial matched (try --include-ineligible).\n{caption}"
+    table.caption = caption
     return table

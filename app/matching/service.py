@@ -9,6 +9,10 @@ Example::
 Trials that cannot apply to the patient's cancer (by the library's index) are not
 evaluated; with ``include_ineligible`` they are listed as ineligible with the one criterion
 that decides it. Cost therefore follows the trials that may apply, not the library's size.
+
+Every response names the library it used (``library``: the software version, the number
+of trials and the library's digest) and each match its trial's ``content_hash``
+(app/eligibility/fingerprint.py), so a decision can be traced and reproduced later.
 """
 
 from __future__ import annotations
@@ -26,8 +30,9 @@ from app.facts.model import PatientFacts, PrimaryCancerFact
 from app.facts.normalize import normalize
 from app.fhir.record import PatientRecord
 from app.matching.facts_shown import FactsView, facts_shown
-from app.matching.models import MatchResponse
+from app.matching.models import LibraryVersion, MatchResponse
 from app.matching.rank import rank
+from app.version import software_version
 
 
 def cancer_sites(facts: PatientFacts) -> set[str] | None:
@@ -85,13 +90,16 @@ def match_facts(
         ]
     else:
         verdicts = [v for v in verdicts if v.status != "ineligible"]
-    matches = rank(verdicts, facts.as_of)
+    matches = rank(verdicts, facts.as_of, content_hashes=library.content_hashes)
     if limit is not None:
         matches = matches[: max(limit, 0)]
     shown, omitted = facts_shown(facts, matches, everything=facts_view == "all")
     return MatchResponse(
         patient=facts.patient,
         as_of=facts.as_of,
+        library=LibraryVersion(
+            software_version=software_version(), trials=len(library), digest=library.digest
+        ),
         facts=shown,
         facts_omitted=omitted,
         warnings=facts.warnings,

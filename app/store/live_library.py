@@ -17,7 +17,6 @@ trial is then offered to nobody, which is the safe side.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 
@@ -26,6 +25,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.eligibility.fingerprint import library_digest
 from app.eligibility.language import Trial
 from app.eligibility.library import Library
 from app.store.models import TrialRow
@@ -35,22 +35,24 @@ log = logging.getLogger("trialmatch.library")
 
 
 def store_fingerprint(session: Session) -> str:
-    """A digest of every stored trial's id and content hash: changes when any trial does."""
-    digest = hashlib.sha256()
-    rows = session.execute(select(TrialRow.nct_id, TrialRow.content_hash).order_by(TrialRow.nct_id))
-    for nct_id, content_hash in rows:
-        digest.update(f"{nct_id}:{content_hash};".encode())
-    return digest.hexdigest()
+    """A digest of every stored trial's id and content hash: changes when any trial does.
+    The library's own digest when every stored trial compiles."""
+    rows = session.execute(select(TrialRow.nct_id, TrialRow.content_hash))
+    return library_digest((nct_id, content_hash) for nct_id, content_hash in rows)
 
 
 def compile_store(session: Session) -> Library:
     trials: list[Trial] = []
-    for document in iter_documents(session):
+    hashes: dict[str, str] = {}
+    for document, content_hash in iter_documents(session):
         try:
-            trials.append(Trial.model_validate(document))
+            trial = Trial.model_validate(document)
         except ValidationError:
             log.error("stored trial %s does not validate; left out", document.get("nct_id"))
-    return Library.from_trials(trials)
+            continue
+        trials.append(trial)
+        hashes[trial.nct_id] = content_hash
+    return Library.from_trials(trials, content_hashes=hashes)
 
 
 class LiveLibrary:

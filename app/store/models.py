@@ -27,6 +27,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -114,6 +115,8 @@ class SiteRow(Base):
     state: Mapped[str | None] = mapped_column(Text)
     country: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str | None] = mapped_column(String(64))
+    latitude: Mapped[float | None] = mapped_column(Float)  # WGS 84, degrees
+    longitude: Mapped[float | None] = mapped_column(Float)
 
     trial: Mapped[TrialRow] = relationship(back_populates="sites")
 

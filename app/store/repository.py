@@ -10,23 +10,23 @@ Example::
         page.total, [row.nct_id for row in page.items]
         get_trial(session, "NCT01234567")                         # TrialRow, or None
 
-A trial is identified by its NCT id. Its ``content_hash`` covers the validated document,
-so an upsert of the same content writes nothing, and any change replaces the trial's
+A trial is identified by its NCT id. Its ``content_hash`` covers the validated document
+(`app.eligibility.fingerprint`, the one definition the match response names too), so an
+upsert of the same content writes nothing, and any change replaces the trial's
 conditions, sites, arms and criteria as a whole.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import orjson
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.eligibility.fingerprint import content_hash, trial_document
 from app.eligibility.language import Trial
 from app.store.models import ArmRow, ConditionRow, CriterionRow, SiteRow, TrialRow
 
@@ -39,11 +39,6 @@ class TrialPage:
     total: int
     limit: int
     offset: int
-
-
-def content_hash(document: dict[str, Any]) -> str:
-    """SHA-256 of the document as canonical JSON (sorted keys), hex."""
-    return hashlib.sha256(orjson.dumps(document, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def list_trials(
@@ -90,14 +85,18 @@ def count_trials(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(TrialRow)) or 0
 
 
-def iter_documents(session: Session) -> Iterator[dict[str, Any]]:
-    """Every stored trial document, by NCT id: what the eligibility library compiles."""
-    yield from session.scalars(select(TrialRow.document).order_by(TrialRow.nct_id))
+def iter_documents(session: Session) -> Iterator[tuple[dict[str, Any], str]]:
+    """Every stored trial document with its content hash, by NCT id: what the eligibility
+    library compiles, and the hash a match response names for it."""
+    rows = session.execute(
+        select(TrialRow.document, TrialRow.content_hash).order_by(TrialRow.nct_id)
+    )
+    yield from rows
 
 
 def upsert_trial(session: Session, trial: Trial, *, source: str | None = None) -> UpsertOutcome:
     """Insert or replace `trial`; "unchanged" (and nothing written) when its content is."""
-    document: dict[str, Any] = trial.model_dump(mode="json")
+    document = trial_document(trial)
     digest = content_hash(document)
     row = session.scalar(select(TrialRow).where(TrialRow.nct_id == trial.nct_id))
     if row is not None and row.content_hash == digest and row.source == source:
@@ -140,6 +139,8 @@ def upsert_trial(session: Session, trial: Trial, *, source: str | None = None) -
             state=site.state,
             country=site.country,
             status=site.status,
+            latitude=site.latitude,
+            longitude=site.longitude,
         )
         for i, site in enumerate(trial.sites)
     ]

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from app.eligibility.fingerprint import trial_content_hash
 from app.store.loader import read_trial_file
 from tests.conftest import TRIAL_FIXTURES
+
+
+def file_hash(nct_id: str) -> str:
+    """The content hash of the fixture file as read here: the store must show the same."""
+    return trial_content_hash(read_trial_file(TRIAL_FIXTURES / f"{nct_id}.yaml"))
 
 
 def test_list_holds_the_library_loaded_on_first_start(client: TestClient) -> None:
@@ -22,6 +28,7 @@ def test_list_holds_the_library_loaded_on_first_start(client: TestClient) -> Non
             "status": "RECRUITING",
             "sponsor": "Test University Hospital",
             "encodings": {"curated": 3, "suggested": 0, "text": 0},
+            "content_hash": file_hash("NCT90000001"),
         },
         {
             "nct_id": "NCT90000002",
@@ -31,6 +38,7 @@ def test_list_holds_the_library_loaded_on_first_start(client: TestClient) -> Non
             "status": "COMPLETED",
             "sponsor": None,
             "encodings": {"curated": 1, "suggested": 0, "text": 0},
+            "content_hash": file_hash("NCT90000002"),
         },
     ]
 
@@ -77,6 +85,8 @@ def test_get_returns_the_full_record(client: TestClient) -> None:
             "state": None,
             "country": "France",
             "status": "RECRUITING",
+            "latitude": None,
+            "longitude": None,
         }
     ]
     assert body["arms"] == [
@@ -118,7 +128,7 @@ def test_get_returns_the_full_record(client: TestClient) -> None:
             "rule": None,
         },
     ]
-    assert len(body["content_hash"]) == 64
+    assert body["content_hash"] == file_hash("NCT90000001")
 
 
 def test_get_unknown_trial_is_404_trial_not_found(client: TestClient) -> None:

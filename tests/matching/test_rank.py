@@ -4,8 +4,9 @@ from datetime import date
 
 from app.eligibility.evaluate import TrialVerdict, trial_status
 from app.eligibility.language import Trial
-from app.matching.models import CriterionVerdict
-from app.matching.rank import rank, score
+from app.matching.models import CriterionVerdict, TrialMatch
+from app.matching.rank import rank as rank_with_hashes
+from app.matching.rank import score
 
 AS_OF = date(2026, 11, 22)
 
@@ -41,6 +42,25 @@ def verdict(nct: str, *verdicts: CriterionVerdict, end: date | None = None) -> T
         missing=[x.id for x in vs if x.outcome == "unknown" and x.needs == "data"],
         review=[x.id for x in vs if x.needs == "review"],
     )
+
+
+def hash_of(nct: str) -> str:
+    return f"hash-of-{nct}"
+
+
+def rank(verdicts: list[TrialVerdict], as_of: date) -> list[TrialMatch]:
+    hashes = {x.trial.nct_id: hash_of(x.trial.nct_id) for x in verdicts}
+    return rank_with_hashes(verdicts, as_of, content_hashes=hashes)
+
+
+def test_each_match_names_its_own_trials_content_hash() -> None:
+    first = verdict("NCT00000001", v("inc-1", "pass"))
+    second = verdict("NCT00000002", v("inc-1", "fail"))
+    ranked = rank([second, first], AS_OF)
+    assert [(m.trial, m.content_hash) for m in ranked] == [
+        ("NCT00000001", "hash-of-NCT00000001"),
+        ("NCT00000002", "hash-of-NCT00000002"),
+    ]
 
 
 def test_score_is_the_share_of_decidable_criteria_that_pass() -> None:

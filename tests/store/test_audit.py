@@ -11,11 +11,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.store.audit import AuditEvent, insert_event, list_events
-from app.store.loader import load_directory
+from app.store.loader import read_trial_file, trial_files
 from app.store.migrate import current_revision, downgrade, upgrade
 from app.store.models import AuditEventRow
 from app.store.session import make_engine, make_session_factory
 from tests.conftest import TRIAL_FIXTURES
+from tests.store.old_schema import insert_trial_0001
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -76,8 +77,9 @@ def test_0002_from_empty_makes_the_table_and_its_indexes(engine: Engine) -> None
 
 def test_0002_over_a_loaded_0001_store_keeps_the_trials(engine: Engine) -> None:
     upgrade(engine, "0001")
-    sessions = make_session_factory(engine)
-    assert load_directory(sessions, TRIAL_FIXTURES).ok
+    with engine.begin() as connection:
+        for path in trial_files(TRIAL_FIXTURES):
+            insert_trial_0001(connection, read_trial_file(path))
     upgrade(engine, "0002")
     with engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM trials")) == 2

@@ -119,4 +119,6 @@ def test_upsert_outcomes(sessions: sessionmaker[Session]) -> None:
         assert count_trials(session) == 1
         row = get_trial(session, "NCT90000010")
         assert row is not None and row.status == "COMPLETED"
-        assert [doc["status"] for doc in iter_documents(session)] == ["COMPLETED"]
+        assert [(doc["status"], digest) for doc, digest in iter_documents(session)] == [
+            ("COMPLETED", row.content_hash)
+        ]
