@@ -27,6 +27,7 @@ from typing import Annotated, Any
 
 import typer
 import yaml
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import get_settings
@@ -299,6 +300,12 @@ def curate_command(
         except CurationError as exc:
             typer.echo("nothing written", err=True)
             raise fail(exc.type, visible(str(exc))) from None
+        except SQLAlchemyError as exc:
+            # The trial and its audit row are one transaction: neither was written.
+            typer.echo("nothing written", err=True)
+            raise fail(
+                "store.write_failed", f"the store refused the write ({type(exc).__name__})"
+            ) from None
     trial: Trial = done.trial
     counts = Counter(c.encoding for c in trial.criteria)
     typer.echo(
