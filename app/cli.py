@@ -4,6 +4,8 @@ Example::
 
     trialmatch db upgrade                 # apply migrations to TRIALMATCH_DATABASE_URL
     trialmatch trials load criteria/      # load every trial file, idempotently
+    trialmatch trials list                # every stored trial; quarantined ones say why
+    trialmatch trials curate NCT03377387 inc-0.b --accept --by "J. Doe"
     trialmatch criteria check             # validate criteria/ and run every worked example
     trialmatch criteria export            # regenerate criteria/schema.json and VOCABULARY.md
     trialmatch audit --since 24h          # who asked for which patient
@@ -28,6 +30,7 @@ from app.auth.loopback import UnsafeBind, ensure_safe_bind
 from app.config import REPO_ROOT, Settings, get_settings
 from app.limits.client_address import uvicorn_proxy_options
 from app.store.audit_cli import audit_command
+from app.store.trials_cli import curate_command, list_command, remove_command, show_command
 
 cli = typer.Typer(no_args_is_help=True, help="trialmatch: oncology clinical trial matching.")
 db_cli = typer.Typer(no_args_is_help=True, help="The trial store's database.")
@@ -38,6 +41,10 @@ cli.add_typer(trials_cli, name="trials")
 cli.add_typer(openapi_cli, name="openapi")
 cli.add_typer(api_key_cli, name="api-key")
 cli.command("audit")(audit_command)
+trials_cli.command("list")(list_command)
+trials_cli.command("show")(show_command)
+trials_cli.command("remove")(remove_command)
+trials_cli.command("curate")(curate_command)
 
 OPENAPI_FILE = REPO_ROOT / "openapi" / "openapi.json"
 criteria_cli = typer.Typer(no_args_is_help=True, help="The trial library in criteria/.")
@@ -148,9 +155,12 @@ def trials_load(
         engine.dispose()
     for problem in report.problems:
         typer.echo(f"error: {problem}", err=True)
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     typer.echo(
         f"{len(report.created)} created, {len(report.updated)} updated, "
-        f"{len(report.unchanged)} unchanged, {len(report.problems)} problems"
+        f"{len(report.unchanged)} unchanged, {len(report.problems)} problems, "
+        f"{len(report.warnings)} warnings"
     )
     if not report.ok:
         raise typer.Exit(1)
@@ -222,6 +232,7 @@ def criteria_check(directory: DirOption = None) -> None:
     from app.eligibility.examples import run_examples
     from app.eligibility.library import load_library
     from app.eligibility.trial_file import TrialFileError
+    from app.eligibility.trial_warnings import trial_warnings
     from app.eligibility.vocabulary import export
 
     console = Console()
@@ -243,6 +254,13 @@ def criteria_check(directory: DirOption = None) -> None:
     for r in results:
         for mismatch in r.mismatches:
             console.print(f"[red]{r.trial} {r.example.name}[/red] {mismatch}", highlight=False)
+    for nct_id, compiled in sorted(library.trials.items()):
+        for warning in trial_warnings(compiled.trial):
+            console.print(
+                f"[yellow]warning[/yellow] {folder / nct_id}.yaml: {escape(str(warning))}",
+                markup=True,
+                highlight=False,
+            )
     stale = export(folder, check=True)
     failed = [r for r in results if not r.ok]
     passed = len(results) - len(failed)

@@ -94,3 +94,16 @@ def clean_settings_cache() -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def cli_store(
+    database_url: str,
+    sessions: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+    clean_settings_cache: None,
+) -> sessionmaker[Session]:
+    """Sessions on a migrated store, which TRIALMATCH_DATABASE_URL names for the CLI."""
+    monkeypatch.setenv("TRIALMATCH_DATABASE_URL", database_url)
+    monkeypatch.setenv("COLUMNS", "250")  # rich's width: keep each line whole
+    return sessions

@@ -26,7 +26,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from app.facts.model import (
     Analyte,
@@ -465,10 +465,17 @@ class Criterion(Strict):
     person (as in the seed trials, the default); ``suggested``, a pattern reader or the
     registry's structured fields, for a person to accept; ``text``, nobody: the registry's
     words only, review-only. A trial with any criterion that is not curated is never
-    ``eligible`` (at most ``possibly_eligible``)."""
+    ``eligible`` (at most ``possibly_eligible``). ``curated_by`` and ``curated_at`` say who
+    curated it and when (set by ``trialmatch trials curate``)."""
 
-    id: str = Field(pattern=r"^(inc|exc)-\d+(\.[a-z])?$", examples=["inc-2.a"])
-    type: Literal["inclusion", "exclusion"]
+    id: str = Field(
+        pattern=r"^(inc|exc)-\d+(\.[a-z])?$",
+        examples=["inc-2.a"],
+        description="inc-1, inc-2 ... exc-1 ... in protocol order; parts .a, .b.",
+    )
+    type: Literal["inclusion", "exclusion"] = Field(
+        description="An exclusion's rule describes the excluding condition."
+    )
     text: str = Field(description="The protocol's words, verbatim.")
     review: bool = Field(
         default=False,
@@ -488,6 +495,20 @@ class Criterion(Strict):
             "trial at most possibly_eligible."
         ),
     )
+    curated_by: str | None = Field(
+        default=None,
+        min_length=1,
+        description=(
+            "Who curated it (`trialmatch trials curate --by`, or written by hand); only on a "
+            "curated criterion."
+        ),
+        examples=["J. Doe, research nurse"],
+    )
+    curated_at: AwareDatetime | None = Field(
+        default=None,
+        description="When it was curated (ISO 8601 with an offset); only on a curated criterion.",
+        examples=["2026-11-23T09:30:00Z"],
+    )
 
     @model_validator(mode="after")
     def _rule_or_review(self) -> Self:
@@ -499,6 +520,8 @@ class Criterion(Strict):
             raise ValueError("a review criterion has no rule")
         if not self.review and self.rule is None:
             raise ValueError("a criterion needs a rule, or review: true")
+        if self.encoding != "curated" and (self.curated_by or self.curated_at):
+            raise ValueError("curated_by and curated_at belong to a curated criterion")
         prefix = "inc-" if self.type == "inclusion" else "exc-"
         if not self.id.startswith(prefix):
             raise ValueError(f"an {self.type} criterion's id starts with {prefix!r}")

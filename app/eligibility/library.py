@@ -22,6 +22,13 @@ them all. A match response names both, so the decision can be traced to the tria
 
     >>> library.content_hashes["NCT06949098"], library.digest
     ('5d41402a...', 'a3f0...')
+
+Quarantine: a trial that does not compile is left out alone, with a `Quarantine` (a stable
+type and our own message) in ``library.quarantined``. `compile_or_quarantine` is the one
+place that decides it: the library, ``trialmatch trials list`` and ``/readyz`` all ask it::
+
+    >>> compile_or_quarantine(trial)
+    Quarantine(type='trial.unit_mismatch', message="... 'U/L' ...")
 """
 
 from __future__ import annotations
@@ -38,6 +45,40 @@ from app.eligibility.trial_file import TrialFileError, read_trial_file
 from app.eligibility.units import UnitMismatch
 
 log = logging.getLogger(__name__)
+
+UNIT_MISMATCH = "trial.unit_mismatch"
+INVALID_DOCUMENT = "trial.invalid_document"
+# One short sentence per quarantine type, for callers that must not see the detail (/readyz).
+QUARANTINE_SUMMARIES = {
+    UNIT_MISMATCH: "A rule names a unit that cannot be converted: offered to no patient.",
+    INVALID_DOCUMENT: "The stored trial does not validate: offered to no patient.",
+}
+
+
+@dataclass(frozen=True)
+class Quarantine:
+    """Why a trial is left out of the library: a stable ``type`` (a key of
+    QUARANTINE_SUMMARIES) and a message about our own trial data (for the operator)."""
+
+    type: str
+    message: str
+
+    @property
+    def summary(self) -> str:
+        return QUARANTINE_SUMMARIES[self.type]
+
+    def __str__(self) -> str:
+        return f"{self.type}: {self.message}"
+
+
+def compile_or_quarantine(trial: Trial) -> CompiledTrial | Quarantine:
+    """The trial compiled, or why it cannot be (a trial stored before the validator
+    refused its unit); never raises for a bad rule."""
+    try:
+        return compile_trial(trial)
+    except UnitMismatch as exc:
+        return Quarantine(UNIT_MISMATCH, str(exc))
+
 
 TRIAL_GLOB = "NCT*.yaml"
 EXAMPLES_SUFFIX = ".examples.yaml"
@@ -56,8 +97,8 @@ class Library:
     content_hashes: dict[str, str] = field(default_factory=dict)
     by_site: dict[str, list[str]] = field(default_factory=dict)
     unindexed: list[str] = field(default_factory=list)
-    quarantined: dict[str, str] = field(
-        default_factory=dict, metadata={"doc": "NCT id -> why it does not compile"}
+    quarantined: dict[str, Quarantine] = field(
+        default_factory=dict, metadata={"doc": "NCT id -> why it is left out"}
     )
 
     @classmethod
@@ -75,11 +116,10 @@ class Library:
         for trial in trials:
             if trial.nct_id in library.trials:
                 raise ValueError(f"{trial.nct_id} appears twice")
-            try:
-                compiled = compile_trial(trial)
-            except UnitMismatch as exc:
+            compiled = compile_or_quarantine(trial)
+            if isinstance(compiled, Quarantine):
                 log.error("trial %s does not compile; quarantined", trial.nct_id)
-                library.quarantined[trial.nct_id] = str(exc)
+                library.quarantined[trial.nct_id] = compiled
                 continue
             library.trials[trial.nct_id] = compiled
             library.content_hashes[trial.nct_id] = stored.get(trial.nct_id) or (

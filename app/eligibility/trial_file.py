@@ -25,11 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from app.eligibility.evaluate import compile_trial
-from app.eligibility.language import Trial
+from app.eligibility.language import Rule, Trial
+from app.eligibility.operators import compile_rule
 from app.eligibility.units import UnitMismatch
+
+RULE: TypeAdapter[Rule] = TypeAdapter(Rule)
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,11 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node]:
         raise TrialFileError(
             [TrialFileProblem(path, None, "trial.unreadable", "Not a readable UTF-8 file.")]
         ) from None
+    return parse_yaml(text, path)
+
+
+def parse_yaml(text: str, path: Path) -> tuple[Any, yaml.Node]:
+    """Data and node tree of YAML `text` read from `path` (named in problems)."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data: Any = yaml.safe_load(text)
@@ -194,18 +201,56 @@ def _checks(path: Path, root: yaml.Node, trial: Trial) -> list[TrialFileProblem]
             f"No criterion {trial.applies_to.criterion} in this trial.",
         )
     for i, c in enumerate(trial.criteria):
-        if c.rule is None:
-            continue
-        try:
-            compile_trial(trial.model_copy(update={"criteria": [c]}))
-        except UnitMismatch as exc:
-            at(("criteria", i), "trial.unit_mismatch", str(exc))
+        problem = None if c.rule is None else compile_problem(c.rule)
+        if problem is not None:
+            at(("criteria", i), "trial.unit_mismatch", problem)
     return problems
+
+
+def compile_problem(rule: Rule) -> str | None:
+    """Why `rule` does not compile (a lab unit that cannot be converted), or None."""
+    try:
+        compile_rule(rule)
+    except UnitMismatch as exc:
+        return str(exc)
+    return None
 
 
 def read_trial(path: Path) -> tuple[Trial, yaml.Node]:
     """Parse and validate one trial file; raises TrialFileError with every problem found."""
+    return _validated(*read_yaml(path), path)
+
+
+def validate_trial(trial: Trial) -> Trial:
+    """`trial` checked as if it were its own trial file (written as YAML and read back),
+    for a trial made in code: the same checks, the same problems."""
+    document = trial.model_dump(mode="json", exclude_defaults=True)
+    path = Path(f"{trial.nct_id}.yaml")
+    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    return _validated(*parse_yaml(text, path), path)[0]
+
+
+def read_rule_file(path: Path) -> Rule:
+    """One rule in a YAML file (what ``trialmatch trials curate --edit`` reads), checked as a
+    criterion's rule in a trial file is: the Rule model, no key twice, compiling. Raises
+    TrialFileError naming the file and line."""
     data, root = read_yaml(path)
+    problems = _duplicate_keys(path, root, ())
+    if problems:
+        raise TrialFileError(problems)
+    try:
+        rule = RULE.validate_python(data)
+    except ValidationError as exc:
+        raise TrialFileError(validation_problems(path, root, exc)) from None
+    problem = compile_problem(rule)
+    if problem is not None:
+        raise TrialFileError(
+            [TrialFileProblem(path, line_of(root), "trial.unit_mismatch", problem)]
+        )
+    return rule
+
+
+def _validated(data: Any, root: yaml.Node, path: Path) -> tuple[Trial, yaml.Node]:
     problems = _duplicate_keys(path, root, ())
     if problems:
         raise TrialFileError(problems)

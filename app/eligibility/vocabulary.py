@@ -16,10 +16,10 @@ from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 
 from app.eligibility import labels
-from app.eligibility.language import Rule, Trial
+from app.eligibility.language import Criterion, Rule, Trial
 from app.facts import model as facts_model
 from app.facts.model import AnyFact
 
@@ -78,6 +78,8 @@ def _type_text(annotation: Any) -> str:
         return " | ".join(parts) + (" or null" if type(None) in args else "")
     if origin is Annotated:
         return _type_text(args[0])
+    if annotation is AwareDatetime:
+        return "date-time with offset"
     simple = {float: "number", int: "integer", str: "text", bool: "true/false", date: "date"}
     return simple.get(annotation, getattr(annotation, "__name__", str(annotation)))
 
@@ -92,6 +94,18 @@ def _fields(model: type[BaseModel], skip: tuple[str, ...]) -> str:
             required = "default empty"
         rows.append(f"`{name}` ({_type_text(info.annotation)}, {required})")
     return "; ".join(rows) or "none"
+
+
+def _field_list(model: type[BaseModel]) -> list[str]:
+    """One line per field: name, type, default and its description."""
+    lines = []
+    for name, info in model.model_fields.items():
+        required = "required" if info.is_required() else f"default {info.default!r}"
+        if info.default_factory is not None:
+            required = "default empty"
+        about = f": {info.description}" if info.description else ""
+        lines.append(f"- `{name}` ({_type_text(info.annotation)}, {required}){about}")
+    return lines
 
 
 def _doc(model: type) -> str:
@@ -110,6 +124,12 @@ def vocabulary_markdown() -> str:
         "inclusion passes when its rule is true; an exclusion's rule describes the excluding",
         "condition and passes when the rule is false. Unknown needs data (or, for a",
         "`judgement`, a person). Numeric bounds are `gte`, `gt`, `lte`, `lt`.",
+        "",
+        "## A criterion",
+        "",
+        _doc(Criterion),
+        "",
+        *_field_list(Criterion),
         "",
         "## Operators",
         "",

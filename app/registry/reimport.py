@@ -11,7 +11,8 @@ Rules: a stored criterion with encoding ``curated`` is never replaced. When the 
 verbatim text for its id differs, or the registry no longer has the id, it is kept as
 curated and flagged (printed by the import, every time, until a person edits it).
 Suggested and text criteria are the registry's and follow it. ``applies_to`` is kept from
-the store when the criterion it names is curated.
+the store when the criterion it names is curated; the registry's is not taken up when the
+criterion it would name is curated in the store (a person rejected that site reading).
 """
 
 from __future__ import annotations
@@ -59,6 +60,10 @@ def merge(draft: Trial, stored: Trial | None) -> Merged:
     applies_to = draft.applies_to
     if stored.applies_to is not None and stored.applies_to.criterion in kept_ids:
         applies_to = stored.applies_to
+    elif applies_to is not None and applies_to.criterion in kept_ids:
+        # A person curated the criterion the registry's sites would rest on and left the
+        # trial without applies_to (a rejected site suggestion): that reading stands.
+        applies_to = None
     elif applies_to is not None and applies_to.criterion not in {c.id for c in criteria}:
         applies_to = None
     trial = draft.model_copy(update={"criteria": criteria, "applies_to": applies_to})

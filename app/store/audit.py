@@ -12,6 +12,17 @@ Example::
     with sessions() as session:
         list_events(session, patient_ref="Patient/123", since=datetime(2026, 1, 1, tzinfo=UTC))
 
+A curation (`app.store.curation`, ``trialmatch trials curate``) writes a row too, in the
+same transaction as the trial it changes: ``client_id`` is the curator named with ``--by``,
+``auth_method`` and ``method`` ``cli``, ``route`` the command, ``status`` its exit status (0),
+``outcome`` ``curation.accepted`` / ``curation.rejected`` / ``curation.edited``, and
+``trial_ref``, ``criterion_ref`` and ``change`` (the criterion before and after) say what::
+
+    insert_event(session, AuditEvent(..., route="trials curate", status=0,
+                 outcome="curation.accepted", trials_returned=None, duration_ms=4,
+                 trial_ref="NCT03377387", criterion_ref="inc-0.b",
+                 change={"before": {...}, "after": {...}}))
+
 There is no update and no delete here, and the database refuses both (triggers made by
 migration 0002). Times are stored in UTC and always come back timezone-aware, on SQLite
 (which keeps no offset) as on PostgreSQL.
@@ -46,6 +57,9 @@ class AuditEvent:
     outcome: str
     trials_returned: int | None
     duration_ms: int
+    trial_ref: str | None = None  # a curation's trial (NCT id) and criterion id
+    criterion_ref: str | None = None
+    change: dict[str, Any] | None = None  # a curation's criterion, before and after
     id: int | None = None  # given by the database
 
     def as_json(self) -> dict[str, Any]:
@@ -79,15 +93,19 @@ def list_events(
     *,
     client_id: str | None = None,
     patient_ref: str | None = None,
+    trial_ref: str | None = None,
     since: datetime | None = None,
     limit: int = 50,
 ) -> list[AuditEvent]:
-    """Events newest first, optionally of one client, of one patient, at or after `since`."""
+    """Events newest first, optionally of one client, of one patient, about one trial, at
+    or after `since`."""
     query = select(AuditEventRow)
     if client_id is not None:
         query = query.where(AuditEventRow.client_id == client_id)
     if patient_ref is not None:
         query = query.where(AuditEventRow.patient_ref == patient_ref)
+    if trial_ref is not None:
+        query = query.where(AuditEventRow.trial_ref == trial_ref)
     if since is not None:
         query = query.where(AuditEventRow.at >= utc(since))
     query = query.order_by(AuditEventRow.at.desc(), AuditEventRow.id.desc()).limit(limit)
@@ -107,4 +125,7 @@ def _event(row: AuditEventRow) -> AuditEvent:
         outcome=row.outcome,
         trials_returned=row.trials_returned,
         duration_ms=row.duration_ms,
+        trial_ref=row.trial_ref,
+        criterion_ref=row.criterion_ref,
+        change=row.change,
     )

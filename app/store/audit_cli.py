@@ -2,6 +2,7 @@
 
 $ trialmatch audit --patient Patient/123 --since 7d
 $ trialmatch audit --client apikey:lab-engine --since 2026-11-01 --limit 200 --json
+$ trialmatch audit --trial NCT03377387          # who curated this trial's criteria
 
 ``--since`` takes an ISO 8601 date or time (no offset means UTC) or an age: ``30m``,
 ``24h``, ``7d``. The output holds patient references: it is for the people who answer
@@ -63,6 +64,9 @@ def audit_command(
     patient: Annotated[
         str | None, typer.Option(help="Only this patient reference, e.g. Patient/123.")
     ] = None,
+    trial: Annotated[
+        str | None, typer.Option(help="Only curations of this trial, e.g. NCT03377387.")
+    ] = None,
     since: Annotated[
         str | None,
         typer.Option(help="Only events at or after: ISO 8601 (UTC if no offset), or 30m/24h/7d."),
@@ -72,7 +76,7 @@ def audit_command(
         bool, typer.Option("--json", help="Print a JSON array instead of a table.")
     ] = False,
 ) -> None:
-    """List the audit trail (requests that touched patient data), newest first."""
+    """List the audit trail (requests that touched patient data, curations), newest first."""
     after = parse_since(since) if since is not None else None
     engine = make_engine(get_settings().database_url)
     try:
@@ -83,7 +87,12 @@ def audit_command(
             raise typer.Exit(2)
         with make_session_factory(engine)() as session:
             events = list_events(
-                session, client_id=client, patient_ref=patient, since=after, limit=limit
+                session,
+                client_id=client,
+                patient_ref=patient,
+                trial_ref=trial,
+                since=after,
+                limit=limit,
             )
     finally:
         engine.dispose()
@@ -130,6 +139,7 @@ def _table(events: list[AuditEvent]) -> Table:
         ("method", "left"),
         ("route", "left"),
         ("patient", "left"),
+        ("trial", "left"),
         ("status", "right"),
         ("outcome", "left"),
         ("trials", "right"),
@@ -149,6 +159,7 @@ def _table(events: list[AuditEvent]) -> Table:
                     event.method,
                     event.route,
                     event.patient_ref or "-",
+                    " ".join(filter(None, (event.trial_ref, event.criterion_ref))) or "-",
                     str(event.status),
                     event.outcome,
                     "-" if event.trials_returned is None else str(event.trials_returned),

@@ -10,8 +10,11 @@ small query) and recompiles when it changed. Example::
     live.refresh()                 # at start-up: compile
     library = await live.current() # per request: the library, recompiled if the store moved
 
-A stored document that no longer validates is left out with an error in the log: that
-trial is then offered to nobody, which is the safe side.
+A stored document that no longer validates (or a trial that does not compile) is
+quarantined: left out, with an error in the log and its reason in ``library.quarantined``
+(``trialmatch trials list`` and ``/readyz`` show it). That trial is offered to nobody,
+which is the safe side; every other trial keeps matching. `read_stored` is the one place
+that decides whether a stored document validates.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Any
 
 import anyio
 from pydantic import ValidationError
@@ -27,7 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.eligibility.fingerprint import library_digest
 from app.eligibility.language import Trial
-from app.eligibility.library import Library
+from app.eligibility.library import INVALID_DOCUMENT, Library, Quarantine
 from app.store.models import TrialRow
 from app.store.repository import iter_documents
 
@@ -41,18 +45,34 @@ def store_fingerprint(session: Session) -> str:
     return library_digest((nct_id, content_hash) for nct_id, content_hash in rows)
 
 
+def read_stored(document: dict[str, Any]) -> Trial | Quarantine:
+    """A stored trial document as a Trial, or why it is quarantined (no pydantic text: the
+    number of invalid fields and the first one's place)."""
+    try:
+        return Trial.model_validate(document)
+    except ValidationError as exc:
+        first = exc.errors(include_input=False, include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"])
+        return Quarantine(
+            INVALID_DOCUMENT, f"{exc.error_count()} invalid fields, first {first['type']} ({where})"
+        )
+
+
 def compile_store(session: Session) -> Library:
     trials: list[Trial] = []
     hashes: dict[str, str] = {}
+    invalid: dict[str, Quarantine] = {}
     for document, content_hash in iter_documents(session):
-        try:
-            trial = Trial.model_validate(document)
-        except ValidationError:
-            log.error("stored trial %s does not validate; left out", document.get("nct_id"))
-            continue
-        trials.append(trial)
-        hashes[trial.nct_id] = content_hash
-    return Library.from_trials(trials, content_hashes=hashes)
+        read = read_stored(document)
+        if isinstance(read, Quarantine):
+            log.error("stored trial %s does not validate; quarantined", document.get("nct_id"))
+            invalid[str(document.get("nct_id"))] = read
+        else:
+            trials.append(read)
+            hashes[read.nct_id] = content_hash
+    library = Library.from_trials(trials, content_hashes=hashes)
+    library.quarantined.update(invalid)
+    return library
 
 
 class LiveLibrary:

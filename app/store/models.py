@@ -10,7 +10,8 @@ file twice writes nothing. Example::
         [c.criterion_id for c in trial.criteria]      # ["inc-1", "inc-2.a", "exc-1"]
 
 ``audit_events`` is the append-only audit trail (app/store/audit.py): one row per request
-that touched patient data, and the only place patient references are kept.
+that touched patient data (the only place patient references are kept), and one per
+curation of a trial's criterion.
 
 Migrations in ``migrations/`` create these tables; `tests/store/test_migrations.py`
 fails when the two disagree.
@@ -158,7 +159,8 @@ AuditId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class AuditEventRow(Base):
-    """One request that touched patient data; rows are never updated or deleted.
+    """One request that touched patient data, or one curation; rows are never updated or
+    deleted.
 
     ``route`` is the route template (``/v1/patients/{patient_id}/matches``), never the
     raw path, which may hold a patient id: ``patient_ref`` is the one column that does.
@@ -178,3 +180,7 @@ class AuditEventRow(Base):
     outcome: Mapped[str] = mapped_column(String(64))
     trials_returned: Mapped[int | None] = mapped_column(Integer)
     duration_ms: Mapped[int] = mapped_column(Integer)
+    # A curation's trial and criterion, and the criterion before and after (migration 0003).
+    trial_ref: Mapped[str | None] = mapped_column(String(11), index=True)
+    criterion_ref: Mapped[str | None] = mapped_column(String(32))
+    change: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)

@@ -9,6 +9,8 @@ Example::
         page = list_trials(session, condition="rectal", statuses=["RECRUITING"], limit=20)
         page.total, [row.nct_id for row in page.items]
         get_trial(session, "NCT01234567")                         # TrialRow, or None
+    with sessions.begin() as session:
+        remove_trial(session, "NCT01234567")                      # True, or False if absent
 
 A trial is identified by its NCT id. Its ``content_hash`` covers the validated document
 (`app.eligibility.fingerprint`, the one definition the match response names too), so an
@@ -92,6 +94,17 @@ def iter_documents(session: Session) -> Iterator[tuple[dict[str, Any], str]]:
         select(TrialRow.document, TrialRow.content_hash).order_by(TrialRow.nct_id)
     )
     yield from rows
+
+
+def remove_trial(session: Session, nct_id: str) -> bool:
+    """Delete the trial and its children; False when no trial has this id. A running
+    service drops it on its next library refresh (the store's fingerprint changed)."""
+    row = session.scalar(select(TrialRow).where(TrialRow.nct_id == nct_id))
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True
 
 
 def upsert_trial(session: Session, trial: Trial, *, source: str | None = None) -> UpsertOutcome:

@@ -8,9 +8,14 @@ from sqlalchemy.exc import OperationalError
 
 from app.config import Settings
 from app.main import create_app
-from app.store.session import make_engine
+from app.store.loader import load_directory
+from app.store.migrate import upgrade
+from app.store.repository import upsert_trial
+from app.store.session import make_engine, make_session_factory
 from tests.api.conftest import LOOPBACK
 from tests.conftest import TRIAL_FIXTURES
+from tests.registry.test_never_eligible_uncurated import woman_with_breast_cancer
+from tests.store.test_trials_cli import unit_mismatch_trial
 
 
 def test_healthz_answers_ok() -> None:
@@ -111,3 +116,43 @@ def test_start_up_fails_fast_when_the_database_is_unreachable() -> None:
     )
     with pytest.raises(OperationalError), TestClient(create_app(settings)):
         pass
+
+
+def test_readyz_stays_ready_and_names_quarantined_trials(database_url: str, tmp_path: Path) -> None:
+    # A store holding a trial that does not compile (stored before the validator refused
+    # its unit) beside the fixture trials: the others match, /readyz says which is out.
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine)
+        sessions = make_session_factory(engine)
+        assert load_directory(sessions, TRIAL_FIXTURES).ok
+        with sessions.begin() as session:
+            upsert_trial(session, unit_mismatch_trial(), source="old.yaml")
+    finally:
+        engine.dispose()
+    settings = Settings(database_url=database_url, criteria_dir=tmp_path / "absent")
+    with TestClient(create_app(settings), client=LOOPBACK) as client:
+        ready = client.get("/readyz")
+        listed = client.get("/v1/trials").json()["paging"]["total"]
+        match = client.post(
+            "/v1/match",
+            params={"include_closed": True, "include_ineligible": True},
+            json=woman_with_breast_cancer().bundle(),
+        )
+
+    assert ready.status_code == 200
+    assert ready.json() == {
+        "status": "ready",
+        "warnings": [
+            {
+                "type": "library.trial_quarantined",
+                "trial_id": "NCT00000009",
+                "reason": "trial.unit_mismatch",
+                "msg": "A rule names a unit that cannot be converted: offered to no patient.",
+            }
+        ],
+    }
+    assert "U/L" not in ready.text  # the detail stays with `trialmatch trials list`
+    assert listed == 3  # stored and listed, but matched against nobody
+    assert match.status_code == 200, match.text
+    assert {m["trial"] for m in match.json()["matches"]} == {"NCT90000001", "NCT90000002"}

@@ -224,3 +224,36 @@ def test_appending_still_works_after_a_refusal(sessions: sessionmaker[Session]) 
     add(sessions, event(patient_ref="Patient/p-2"))
     # Same time: the newer id comes first.
     assert [ref for _, ref in _stored(sessions)] == ["Patient/p-2", "Patient/p-1"]
+
+
+def test_0004_adds_the_curation_columns_and_keeps_the_trail_append_only(
+    engine: Engine,
+) -> None:
+    upgrade(engine, "0002")
+    sessions = make_session_factory(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO audit_events (at, client_id, auth_method, method, route, status, "
+                "outcome, duration_ms) VALUES ('2026-11-23 09:00:00', 'apikey:lab-engine', "
+                "'api_key', 'GET', '/v1/match', 200, 'ok', 5)"
+            )
+        )
+    upgrade(engine, "0004")
+    columns = {c["name"]: c for c in inspect(engine).get_columns("audit_events")}
+    assert {"trial_ref", "criterion_ref", "change"} <= set(columns)
+    assert all(columns[name]["nullable"] for name in ("trial_ref", "criterion_ref", "change"))
+    with sessions() as session:
+        [kept] = list_events(session)  # the row from before is still there, fields empty
+    assert (kept.client_id, kept.trial_ref, kept.change) == ("apikey:lab-engine", None, None)
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+        connection.execute(text("UPDATE audit_events SET trial_ref = 'NCT00000001'"))
+    add(sessions, event(trial_ref="NCT00000001", criterion_ref="inc-1", change={"after": {}}))
+    with sessions() as session:
+        assert [e.criterion_ref for e in list_events(session, trial_ref="NCT00000001")] == ["inc-1"]
+
+    downgrade(engine, "0003")
+    columns_after = {c["name"] for c in inspect(engine).get_columns("audit_events")}
+    assert "trial_ref" not in columns_after
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_events"))

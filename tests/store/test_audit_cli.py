@@ -71,6 +71,10 @@ def test_json_lists_every_field_newest_first(trail: list[AuditEvent]) -> None:
         "outcome": "fhir.unavailable",
         "trials_returned": None,
         "duration_ms": 41,
+        # A curation's fields (migration 0003), empty on a request.
+        "trial_ref": None,
+        "criterion_ref": None,
+        "change": None,
     }
 
 
