@@ -121,9 +121,7 @@ def _words() -> _Words:
         },
         uln_multiple=(float(low), float(high)),
         uln_analytes=frozenset(files.section(document, "uln_analytes")),
-        exact_units={
-            k: frozenset(v) for k, v in files.section(document, "exact_units").items()
-        },
+        exact_units={k: frozenset(v) for k, v in files.section(document, "exact_units").items()},
         units=units,
         unit=re.compile(rf"\s*(?P<unit>{_phrases(units, gap)})(?![a-z0-9])"),
         powers=powers,
