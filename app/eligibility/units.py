@@ -16,10 +16,13 @@ matching wrongly.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from app.facts.model import Analyte
 from app.facts.units import UnitError, factor
+
+FACT_DECIMALS = 6  # the decimals of a canonical lab value (app/facts/labs.py `_round`)
 
 
 class UnitMismatch(ValueError):
@@ -27,9 +30,16 @@ class UnitMismatch(ValueError):
 
 
 def converter(from_unit: str, to_unit: str, analyte: Analyte) -> Callable[[float], float]:
-    """A function converting a value; rounded to remove float noise (0.9999999 -> 1.0)."""
+    """A function converting a value, rounded to the precision the facts keep.
+
+    Facts hold canonical values to 6 decimals (`app.facts.labs`), so a value converted by a
+    factor k is known to about 6 - log10(k) decimals; more digits are rounding residue that
+    must not decide a limit: 2.0 mg/dL creatinine, held as 176.803395 umol/L, is
+    2.000000004 mg/dL at 9 decimals and would fail "creatinine <= 2.0 mg/dL"; 250 mg/dL
+    glucose, held as 13.876862 mmol/L, is 249.999992 mg/dL (0.9999999 -> 1.0 likewise)."""
     try:
         k = factor(analyte, from_unit, to_unit)
     except UnitError as exc:
         raise UnitMismatch(f"cannot convert {from_unit!r} to {to_unit!r}") from exc
-    return lambda value: round(value * k, 9)
+    digits = FACT_DECIMALS - max(0, math.ceil(math.log10(k))) if k > 0 else FACT_DECIMALS
+    return lambda value: round(value * k, digits)

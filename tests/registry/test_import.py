@@ -67,11 +67,14 @@ def test_every_shared_record_imports_and_reimport_writes_nothing(
 def test_summary_counts_criteria_per_encoding(sessions: sessionmaker[Session]) -> None:
     (summary,) = import_paths([CTGOV / V2], sessions)
     trial = stored(sessions, "NCT03377387")
-    # registry conditions (breast), sex (female), and the text's "Aged >=18 years" (inc-1)
-    assert summary.counts["suggested"] == 3
-    assert summary.counts["text"] == len(trial.criteria) - 3
+    suggested = {c.id for c in trial.criteria if c.encoding == "suggested"}
+    # registry conditions (breast), sex (female), and from the text "Aged >=18 years"
+    # (inc-1), ECOG 0 to 1 (inc-8), the blood count (inc-9), pregnant or breastfeeding (exc-11)
+    assert {"inc-0.a", "inc-0.b", "inc-1", "inc-8", "inc-9", "exc-11"} <= suggested
+    assert summary.counts["suggested"] == len(suggested)
+    assert summary.counts["text"] == len(trial.criteria) - len(suggested)
     assert summary.line().startswith(
-        f"{V2}: NCT03377387 created: {len(trial.criteria)} criteria (3 suggested, "
+        f"{V2}: NCT03377387 created: {len(trial.criteria)} criteria ({len(suggested)} suggested, "
     )
 
 

@@ -13,8 +13,9 @@ from app.matching.service import MatchOptions, match_record
 from app.registry.draft import draft_trial
 from app.registry.record import RecordError
 from app.registry.sources import read_records
+from tests.factories import LOINC, SNOMED
 from tests.registry.conftest import CTGOV
-from tests.scenarios.charts import BREAST, Chart
+from tests.scenarios.charts import BREAST, Chart, coding
 from tests.scenarios.patients import AS_OF
 
 
@@ -53,12 +54,36 @@ def test_an_imported_trial_is_at_most_possibly_eligible_for_a_patient_it_fits() 
     assert by_id["registry-age"].encoding == "curated"
 
 
+def fit_woman_with_breast_cancer() -> Chart:
+    """One whose record settles every suggested criterion of NCT03377387: ECOG 0, a blood
+    count within its limits, not pregnant and not breastfeeding (LOINC 82810-3 with SNOMED
+    60001007; LOINC 63895-7 with LA29253-4), all recorded days before AS_OF."""
+    chart = woman_with_breast_cancer()
+    when = "2026-11-20"
+    chart.ecog(0, when)
+    chart.normal_labs(when)
+    chart.lab("751-8", 4.1, "10*3/uL", when)  # neutrophils
+    chart.observation(
+        coding(LOINC, "82810-3"),
+        when,
+        category="social-history",
+        valueCodeableConcept={"coding": [coding(SNOMED, "60001007")]},
+    )
+    chart.observation(
+        coding(LOINC, "63895-7"),
+        when,
+        category="social-history",
+        valueCodeableConcept={"coding": [coding(LOINC, "LA29253-4")]},
+    )
+    return chart
+
+
 def test_only_suggested_criteria_still_not_eligible_and_all_curated_is() -> None:
     trial = imported_breast_trial()
     suggested_only = trial.model_copy(
         update={"criteria": [c for c in trial.criteria if c.encoding == "suggested"]}
     )
-    assert match(suggested_only, woman_with_breast_cancer()).status == "possibly_eligible"
+    assert match(suggested_only, fit_woman_with_breast_cancer()).status == "possibly_eligible"
 
     accepted = suggested_only.model_copy(
         update={
@@ -67,7 +92,7 @@ def test_only_suggested_criteria_still_not_eligible_and_all_curated_is() -> None
             ]
         }
     )
-    assert match(accepted, woman_with_breast_cancer()).status == "eligible"
+    assert match(accepted, fit_woman_with_breast_cancer()).status == "eligible"
 
 
 def test_a_suggested_rule_that_fails_makes_the_trial_ineligible() -> None:

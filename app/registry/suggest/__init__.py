@@ -25,11 +25,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.eligibility.language import Rule
-from app.registry.suggest import age, wording
+from app.registry.suggest import age, labs, performance, reproductive, wording
 from app.registry.suggest.reading import Context, Reader
 
 READERS: dict[str, Reader] = {
     "age": age.read,
+    "performance": performance.read,
+    "labs": labs.read,
+    "reproductive": reproductive.read,
 }
 
 
