@@ -25,11 +25,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.eligibility.language import Rule
-from app.registry.suggest import age, wording
+from app.registry.suggest import (
+    age,
+    histology,
+    wording,
+)
 from app.registry.suggest.reading import Context, Reader
 
 READERS: dict[str, Reader] = {
     "age": age.read,
+    "histology": histology.read,
 }
 
 
