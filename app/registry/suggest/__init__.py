@@ -28,6 +28,7 @@ from app.eligibility.language import Rule
 from app.registry.suggest import (
     age,
     histology,
+    stage_metastasis,
     wording,
 )
 from app.registry.suggest.reading import Context, Reader
@@ -35,6 +36,7 @@ from app.registry.suggest.reading import Context, Reader
 READERS: dict[str, Reader] = {
     "age": age.read,
     "histology": histology.read,
+    "stage_metastasis": stage_metastasis.read,
 }
 
 
