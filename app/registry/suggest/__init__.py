@@ -28,6 +28,7 @@ from app.eligibility.language import Rule
 from app.registry.suggest import (
     age,
     histology,
+    prior_therapy,
     stage_metastasis,
     wording,
 )
@@ -37,6 +38,7 @@ READERS: dict[str, Reader] = {
     "age": age.read,
     "histology": histology.read,
     "stage_metastasis": stage_metastasis.read,
+    "prior_therapy": prior_therapy.read,
 }
 
 
