@@ -28,6 +28,7 @@ from app.eligibility.language import Rule
 from app.registry.suggest import (
     age,
     histology,
+    infection,
     prior_therapy,
     stage_metastasis,
     wording,
@@ -39,6 +40,7 @@ READERS: dict[str, Reader] = {
     "histology": histology.read,
     "stage_metastasis": stage_metastasis.read,
     "prior_therapy": prior_therapy.read,
+    "infection": infection.read,
 }
 
 
