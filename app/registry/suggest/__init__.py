@@ -29,6 +29,7 @@ from app.registry.suggest import (
     age,
     histology,
     infection,
+    other_malignancy,
     prior_therapy,
     stage_metastasis,
     wording,
@@ -41,6 +42,7 @@ READERS: dict[str, Reader] = {
     "stage_metastasis": stage_metastasis.read,
     "prior_therapy": prior_therapy.read,
     "infection": infection.read,
+    "other_malignancy": other_malignancy.read,
 }
 
 
