@@ -68,10 +68,11 @@ def test_summary_counts_criteria_per_encoding(sessions: sessionmaker[Session]) -
     (summary,) = import_paths([CTGOV / V2], sessions)
     trial = stored(sessions, "NCT03377387")
     # registry conditions (breast), sex (female), and the text's "Aged >=18 years" (inc-1)
-    assert summary.counts["suggested"] == 3
-    assert summary.counts["text"] == len(trial.criteria) - 3
+    # and "Active hepatitis B or C" (exc-6)
+    assert summary.counts["suggested"] == 4
+    assert summary.counts["text"] == len(trial.criteria) - 4
     assert summary.line().startswith(
-        f"{V2}: NCT03377387 created: {len(trial.criteria)} criteria (3 suggested, "
+        f"{V2}: NCT03377387 created: {len(trial.criteria)} criteria (4 suggested, "
     )
 
 
