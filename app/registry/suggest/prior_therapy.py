@@ -83,6 +83,7 @@ class _Words:
     regions: dict[str, _Region]
     region_phrase: dict[str, str]
     pattern: re.Pattern[str]
+    therapy: re.Pattern[str]
 
 
 @cache
@@ -133,7 +134,14 @@ def _words() -> _Words:
         rf"carcinoma)))?"
         rf"(?:\s+{window})?"
     )
-    return _Words(therapies, by_phrase, regions, region_phrase, re.compile(pattern))
+    return _Words(
+        therapies,
+        by_phrase,
+        regions,
+        region_phrase,
+        re.compile(pattern),
+        re.compile(alternation(by_phrase)),
+    )
 
 
 def _window(number: str | None, unit: str | None) -> _Window | None:
@@ -228,7 +236,7 @@ def read(text: str, context: Context) -> Reading | None:
     if context.criterion_type == "inclusion" and not (negated or since):
         return None  # an inclusion asking for a prior therapy is a line of treatment: text
     therapies: list[_Therapy] = []
-    for phrase_match in re.finditer(alternation(words.by_phrase), match.group("therapies")):
+    for phrase_match in words.therapy.finditer(match.group("therapies")):
         name = words.by_phrase.get(canonical(phrase_match.group()))
         if name is None:
             return None  # a hyphen spelled otherwise than the data file: not read

@@ -86,6 +86,7 @@ def _stage_words() -> _StageWords:
 
 _TNM = re.compile(r"^(yp|c|p)?([tnm])(is|[0-4][a-d]?)$")
 _GROUP = re.compile(r"^(0|iv|i{1,3})([a-c])?$")
+_PREFIXED = re.compile(r"(?<![a-z0-9])(?:yp|c|p)[tnm](?:is|[0-4])")
 _BARE = re.compile(r"^[0-4][a-d]?$")  # the "4" of "t3/4"
 _SEPARATORS = frozenset({"/", ",", "-", "~", "to", "or"})
 _RANGE = frozenset({"-", "~", "to"})
@@ -197,7 +198,7 @@ def _stage(text: str) -> Reading | None:
         context = cast(StagingContext, words.contexts[" ".join(named[0].group().split())])
         first, start = named[0].start(), named[0].end()
     else:
-        prefixed = next((m for m in words.tokens.finditer(text) if _prefixed(m.group())), None)
+        prefixed = _PREFIXED.search(text)
         if prefixed is None:
             return None
         first = start = prefixed.start()
@@ -230,11 +231,6 @@ def _stage(text: str) -> Reading | None:
     return Reading(rule, [(first, end)], note=f"Read as {_stage_note(rules, joiner)}.")
 
 
-def _prefixed(word: str) -> bool:
-    match = _TNM.match(word)
-    return match is not None and match.group(1) is not None
-
-
 def _stage_note(rules: list[Rule], joiner: str) -> str:
     parts = [
         f"{r.context} {'stage group' if r.category == 'group' else r.category} "
@@ -265,6 +261,8 @@ class _MetastasisWords:
     terms: dict[str, str]
     core: re.Pattern[str]
     qualifiers: dict[str, str]
+    term: re.Pattern[str]
+    qualifier: re.Pattern[str]
 
 
 @cache
@@ -282,7 +280,9 @@ def _metastasis_words() -> _MetastasisWords:
         rf"(?P<terms>{term}(?:{joined}(?:(?:{alternation(section['leads'])})\s+)?{term})*)"
         rf"(?:\s+(?P<tail>{alternation(section['exclusion_tails'])}))?"
     )
-    return _MetastasisWords(terms, re.compile(core), qualifiers)
+    return _MetastasisWords(
+        terms, re.compile(core), qualifiers, re.compile(term), re.compile(qualifier)
+    )
 
 
 def _sites(*names: MetastasisSite) -> MetastasisRule:
@@ -318,7 +318,7 @@ def _metastasis(text: str, context: Context) -> Reading | None:
     if (negated and excluding) or (match.group("tail") and not excluding):
         return None
     kinds: list[str] = []
-    for term in re.finditer(alternation(words.terms), match.group("terms")):
+    for term in words.term.finditer(match.group("terms")):
         kind = words.terms[" ".join(term.group().split())]
         if kind not in kinds:
             kinds.append(kind)
@@ -327,7 +327,7 @@ def _metastasis(text: str, context: Context) -> Reading | None:
     if qualifiers:
         named = [
             words.qualifiers[" ".join(q.group().split())]
-            for q in re.finditer(alternation(words.qualifiers), qualifiers)
+            for q in words.qualifier.finditer(qualifiers)
         ]
         question = "Are the metastases " + " or ".join(named) + "?"
         parts = [
