@@ -84,6 +84,7 @@ class _Words:
     region_phrase: dict[str, str]
     pattern: re.Pattern[str]
     therapy: re.Pattern[str]
+    cancer_leads: frozenset[str]
 
 
 @cache
@@ -141,6 +142,7 @@ def _words() -> _Words:
         region_phrase,
         re.compile(pattern),
         re.compile(alternation(by_phrase)),
+        frozenset(files.section(document, "cancer_leads")),
     )
 
 
@@ -278,9 +280,9 @@ def _for_cancer(match: re.Match[str], context: Context) -> tuple[CancerSite, ...
     found = mentions(named)
     if len(found) != 1 or found[0].span[1] != len(named) or not found[0].sites:
         return None
-    words = named[: found[0].span[0]].split()
-    if any(w not in ("the", "current", "this") for w in words):
-        return None
+    before = named[: found[0].span[0]].split()
+    if any(w not in _words().cancer_leads for w in before):
+        return None  # "for metastatic colon cancer": a condition besides the cancer
     return found[0].sites
 
 

@@ -130,6 +130,7 @@ def test_real_texts_are_read(
         ("Ongoing radiation therapy.", "exclusion"),
         ("More than four weeks must have elapsed since any prior systemic therapy", "inclusion"),
         ("Prior chemotherapy for metastatic disease", "exclusion"),
+        ("No prior chemotherapy for metastatic lung cancer", "inclusion"),
         # a region for a drug, "and" between therapies, an inclusion asking for a therapy
         ("Prior pelvic chemotherapy", "exclusion"),
         ("No prior chemotherapy and radiotherapy", "inclusion"),
