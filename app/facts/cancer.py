@@ -36,6 +36,7 @@ from app.facts.model import (
     AnyFact,
     CancerBehavior,
     CancerSite,
+    ConditionCategory,
     ConditionFact,
     ConditionStatus,
     Grade,
@@ -157,7 +158,7 @@ def read_primary(condition: Condition, primary: Primary) -> Reading:
     # A carcinoma in situ is not a malignancy: criteria except it by name.
     reading.facts.append(
         ConditionFact(
-            category="carcinoma_in_situ" if behavior == "in_situ" else "malignancy",
+            category="carcinoma_in_situ" if behavior == "in_situ" else _malignancy(condition),
             display=next(iter(displays(condition.code)), None),
             onset=onset,
             abatement=to_date(condition.abatementDateTime),
@@ -168,6 +169,18 @@ def read_primary(condition: Condition, primary: Primary) -> Reading:
         )
     )
     return reading
+
+
+def _malignancy(condition: Condition) -> ConditionCategory:
+    """The history category of a malignant primary: the kind of malignancy its ICD-10 code
+    names when the vocabulary has one (C44 non-melanoma skin cancer, which criteria except
+    by name), else malignancy."""
+    for system, code in codings(condition.code):
+        if system in codes.ICD10_SYSTEMS:
+            category = codes.icd10_category(code)
+            if category is not None and codes.category_within(category, "malignancy"):
+                return category
+    return "malignancy"
 
 
 def read_metastasis(condition: Condition, site: MetastasisSite) -> Reading:

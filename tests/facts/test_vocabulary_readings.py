@@ -120,6 +120,19 @@ def test_an_in_situ_cancer_excepted_by_the_criterion_is_not_another_malignancy()
     assert verdict(excepting, facts) is F
 
 
+def test_a_skin_carcinoma_is_non_melanoma_skin_cancer_and_excepted_by_that_name() -> None:
+    facts = facts_of(condition(ICD10_CM, "C20"), condition(ICD10_CM, "C44.91"))
+    skin = next(p for p in facts.primary_cancers() if p.site == "skin")
+    (history,) = facts.conditions("non_melanoma_skin_cancer")
+    assert history.sources == skin.sources
+    plain = {"op": "other_malignancy", "index_sites": ["rectum"]}
+    excepting = {**plain, "except_categories": ["non_melanoma_skin_cancer"]}
+    assert verdict(plain, facts) is T
+    assert verdict(excepting, facts) is F
+    # ... and it is still a malignancy for a criterion on any cancer.
+    assert verdict({"op": "condition", "categories": ["malignancy"]}, facts) is T
+
+
 # --- histology -----------------------------------------------------------------------
 
 

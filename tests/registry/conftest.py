@@ -25,8 +25,8 @@ SHORT_ELIGIBILITY = (
 
 def short_breast_record(folder: Path, eligibility: str = SHORT_ELIGIBILITY) -> Path:
     """NCT03377387 (female, breast cancer, 18 or older) with a three-line eligibility text:
-    after import, inc-0.a (breast) and inc-0.b (female) are suggested, and inc-1, inc-2
-    and exc-1 hold the registry's text."""
+    after import, inc-0.a (breast), inc-0.b (female) and inc-1 (age, read by the suggestion
+    reader) are suggested, and inc-2 and exc-1 hold the registry's text."""
     record = json.loads((CTGOV / "NCT03377387.json").read_bytes())
     record["protocolSection"]["eligibilityModule"]["eligibilityCriteria"] = eligibility
     folder.mkdir(parents=True, exist_ok=True)

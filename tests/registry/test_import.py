@@ -69,8 +69,9 @@ def test_summary_counts_criteria_per_encoding(sessions: sessionmaker[Session]) -
     trial = stored(sessions, "NCT03377387")
     suggested = {c.id for c in trial.criteria if c.encoding == "suggested"}
     # registry conditions (breast), sex (female), and from the text "Aged >=18 years"
-    # (inc-1), ECOG 0 to 1 (inc-8), the blood count (inc-9), pregnant or breastfeeding (exc-11)
-    assert {"inc-0.a", "inc-0.b", "inc-1", "inc-8", "inc-9", "exc-11"} <= suggested
+    # (inc-1), ECOG 0 to 1 (inc-8), the blood count (inc-9), "Active hepatitis B or C"
+    # (exc-6), pregnant or breastfeeding (exc-11)
+    assert {"inc-0.a", "inc-0.b", "inc-1", "inc-8", "inc-9", "exc-6", "exc-11"} <= suggested
     assert summary.counts["suggested"] == len(suggested)
     assert summary.counts["text"] == len(trial.criteria) - len(suggested)
     assert summary.line().startswith(

@@ -83,7 +83,7 @@ def test_list_shows_each_trial_with_encodings_source_and_warnings(
     assert list(by_id) == [NCT, "NCT90000001", "NCT90000002"]
     imported = " ".join(by_id[NCT].split())
     assert imported == (
-        f"{NCT} ACTIVE_NOT_RECRUITING PHASE1/PHASE2 curated 0 suggested 2 text 3 {NCT}.json"
+        f"{NCT} ACTIVE_NOT_RECRUITING PHASE1/PHASE2 curated 0 suggested 3 text 2 {NCT}.json"
     )
     fixture = " ".join(by_id["NCT90000002"].split())
     assert fixture == (
@@ -101,7 +101,7 @@ def test_list_json(library: sessionmaker[Session]) -> None:
         "nct_id": NCT,
         "status": "ACTIVE_NOT_RECRUITING",
         "phase": "PHASE1/PHASE2",
-        "encodings": {"curated": 0, "suggested": 2, "text": 3},
+        "encodings": {"curated": 0, "suggested": 3, "text": 2},
         "source": f"{NCT}.json",
         "quarantined": None,
         "warnings": [],
@@ -151,13 +151,15 @@ def test_show_prints_metadata_and_every_criterion(library: sessionmaker[Session]
         "conditions: Breast Cancer",
         "applies to: breast (criterion inc-0.a)",
         f"source: {NCT}.json",
-        "criteria: 1 curated, 1 suggested, 3 text: at most possibly_eligible",
+        "criteria: 1 curated, 2 suggested, 2 text: at most possibly_eligible",
         "inc-0.a  inclusion  suggested\n  text: Registry conditions: Breast Cancer\n"
         "  rule:\n    op: primary_cancer\n    sites:\n    - breast\n",
         "inc-0.b  inclusion  curated\n  text: Registry sex: FEMALE\n  rule:\n    op: sex\n",
         "  note: Read from the registry's structured sex field.\n  curated by J. Doe at 20",
-        "inc-1  inclusion  text\n  text: Aged 18 years or older.\n"
-        "  rule: none (review: for a person to decide)\n",
+        "inc-1  inclusion  suggested\n  text: Aged 18 years or older.\n"
+        "  rule:\n    op: age\n    gte: 18.0\n",
+        "inc-2  inclusion  text\n  text: Investigator's judgement that the patient can comply "
+        "with the protocol.\n  rule: none (review: for a person to decide)\n",
         "exc-1  exclusion  text\n",
     ):
         assert expected in out, expected

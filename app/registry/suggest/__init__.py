@@ -25,7 +25,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.eligibility.language import Rule
-from app.registry.suggest import age, labs, performance, reproductive, wording
+from app.registry.suggest import (
+    age,
+    histology,
+    infection,
+    labs,
+    other_malignancy,
+    performance,
+    prior_therapy,
+    reproductive,
+    stage_metastasis,
+    wording,
+)
 from app.registry.suggest.reading import Context, Reader
 
 READERS: dict[str, Reader] = {
@@ -33,6 +44,11 @@ READERS: dict[str, Reader] = {
     "performance": performance.read,
     "labs": labs.read,
     "reproductive": reproductive.read,
+    "histology": histology.read,
+    "stage_metastasis": stage_metastasis.read,
+    "prior_therapy": prior_therapy.read,
+    "infection": infection.read,
+    "other_malignancy": other_malignancy.read,
 }
 
 
