@@ -24,8 +24,10 @@ type, message and location, never as exception text.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -76,7 +78,14 @@ class MatchProcessFailed(RuntimeError):
 _state: dict[str, Any] = {}
 
 
+# The match process yields the CPU to the service's event loop: on a busy machine the
+# scheduler then runs a probe or a small request before the next slice of a big match.
+MATCH_PROCESS_NICENESS = 10
+
+
 def _start(database_url: str) -> None:
+    with contextlib.suppress(OSError):  # a platform without nice(): same priority
+        os.nice(MATCH_PROCESS_NICENESS)
     _state["sessions"] = make_session_factory(make_engine(database_url))
     # As in the service (app.main.settle_gc): imported modules never collected again.
     gc.collect()

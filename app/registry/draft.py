@@ -37,6 +37,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 
 from app.eligibility.language import (
     Applicability,
@@ -51,10 +52,10 @@ from app.facts.model import CancerSite
 from app.registry import terms
 from app.registry.dates import registry_date
 from app.registry.record import RegistryRecord
-from app.registry.splitter import split
+from app.registry.splitter import Piece, split
 from app.registry.suggest import suggest
 from app.registry.suggest.reading import Context
-from app.registry.suggest.wording import sub_items_stand_alone
+from app.registry.suggest.wording import normalize, sub_items_stand_alone
 
 CONDITIONS_ID = "inc-0.a"
 SEX_ID = "inc-0.b"
@@ -159,11 +160,13 @@ def text_criteria(
     pieces = split(record.eligibility_text, style=record.eligibility_style)
     warnings += pieces.warnings
     texts = {piece.id: piece.text for piece in pieces.pieces}
+    alternatives = joined_by_or(pieces.pieces)
     criteria: list[Criterion] = []
     for piece in pieces.pieces:
         parent = texts.get(piece.id.partition(".")[0]) if "." in piece.id else None
         found = None
-        if parent is None or sub_items_stand_alone(parent, piece.type):
+        alone = parent is None or sub_items_stand_alone(parent, piece.type)
+        if alone and piece.id not in alternatives:
             found = suggest(piece.text, Context(piece.type, index_sites))
         listed = f" Listed under {piece.heading!r}." if piece.heading else ""
         if found is None:
@@ -189,6 +192,19 @@ def text_criteria(
                 )
             )
     return criteria
+
+
+def joined_by_or(pieces: list[Piece]) -> set[str]:
+    """Ids of neighbouring criteria the registry joined with "or" ("Creatinine <= 1.5 x ULN
+    or" then "Creatinine clearance >= 50 mL/min"): alternatives, never suggested alone."""
+    joined: set[str] = set()
+    for first, second in pairwise(pieces):
+        if first.type != second.type:
+            continue
+        end, start = normalize(first.text), normalize(second.text)
+        if end.endswith(" or") or end == "or" or start.startswith("or ") or start == "or":
+            joined |= {first.id, second.id}
+    return joined
 
 
 def _site_status(record: RegistryRecord, status: str | None) -> str | None:

@@ -120,6 +120,10 @@ def sub_items_stand_alone(parent: str, criterion_type: str) -> bool:
     words = _lead_ins()
     if not any(lead in text for lead in words[criterion_type]):
         return False
+    if any(ch.isdigit() for ch in text):
+        # "values obtained <= 14 days prior to registration": the parent qualifies its
+        # sub-items (a window, a count) in words no sub-item's reading would carry.
+        return False
     if criterion_type == "inclusion":
         return not any(alt in text for alt in words["alternatives"])
     # exclusion lead-ins are "any of" / "one of": the alternatives are each excluding.

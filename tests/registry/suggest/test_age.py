@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from app.registry.draft import draft_trial
+from app.registry.record import RecordError
+from app.registry.sources import read_records
 from app.registry.suggest import suggest
 from app.registry.suggest.reading import Context
+from tests.registry.conftest import short_breast_record
 
 INCLUSION = Context("inclusion")
 
@@ -44,3 +50,15 @@ def test_age_texts_are_read(text: str, bounds: dict[str, float]) -> None:
 )
 def test_texts_that_are_not_only_an_age_stay_text(text: str) -> None:
     assert suggest(text, INCLUSION) is None
+
+
+def test_criteria_the_registry_joined_with_or_are_never_read_alone(tmp_path: Path) -> None:
+    eligibility = (
+        "Inclusion Criteria:\n\n* Age >= 18 years or\n* Age >= 16 years\n* Aged 18-75 years\n"
+    )
+    (record,) = read_records(short_breast_record(tmp_path, eligibility))
+    assert not isinstance(record, RecordError)
+    encodings = {c.id: c.encoding for c in draft_trial(record).trial.criteria}
+    # Either age admits the patient: neither limit alone may fail one of 16.
+    assert (encodings["inc-1"], encodings["inc-2"]) == ("text", "text")
+    assert encodings["inc-3"] == "suggested"

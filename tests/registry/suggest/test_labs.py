@@ -341,26 +341,45 @@ def breast_with(*labs: tuple[str, float | None, str, float | None]) -> Chart:
     return chart
 
 
+def colon_with(*labs: tuple[str, float | None, str, float | None]) -> Chart:
+    chart = patient("colon")
+    for loinc, value, unit, high in labs:
+        chart.lab(loinc, value, unit, RECENT, high=high)
+    return chart
+
+
 def test_neutrophils_per_mm3_against_a_result_in_10e3_per_ul() -> None:
-    trial = imported("NCT03587740")  # inc-12.a: ANC >= 1500/mm3, breast cancer
-    low = matched(trial, breast_with((NEUTROPHILS, 1.49, "10*3/uL", None)))
-    assert low.outcome("inc-12.a") == "fail" and low.status == "ineligible"
-    at_limit = matched(trial, breast_with((NEUTROPHILS, 1.5, "10*3/uL", None)))
-    assert at_limit.outcome("inc-12.a") == "pass" and at_limit.status == "possibly_eligible"
-    per_litre = matched(trial, breast_with((NEUTROPHILS, 1.5, "10*9/L", None)))
-    assert per_litre.outcome("inc-12.a") == "pass"
+    trial = imported("NCT02912559")  # inc-11: ANC >= 1500/mm^3, colon adenocarcinoma
+    low = matched(trial, colon_with((NEUTROPHILS, 1.49, "10*3/uL", None)))
+    assert low.outcome("inc-11") == "fail" and low.status == "ineligible"
+    at_limit = matched(trial, colon_with((NEUTROPHILS, 1.5, "10*3/uL", None)))
+    assert at_limit.outcome("inc-11") == "pass" and at_limit.status == "possibly_eligible"
+    per_litre = matched(trial, colon_with((NEUTROPHILS, 1.5, "10*9/L", None)))
+    assert per_litre.outcome("inc-11") == "pass"
 
 
-def test_hemoglobin_strictly_above_9_g_dl_against_g_l_and_mmol_l() -> None:
-    trial = imported("NCT03587740")  # inc-12.c: Hemoglobin > 9.0 g/dL
-    assert matched(trial, breast_with((HEMOGLOBIN, 90, "g/L", None))).outcome("inc-12.c") == "fail"
-    assert matched(trial, breast_with((HEMOGLOBIN, 91, "g/L", None))).outcome("inc-12.c") == "pass"
-    # 5.5 mmol/L (per monomer) is 88.6 g/L; 5.7 mmol/L is 91.8 g/L
-    low = matched(trial, breast_with((HEMOGLOBIN, 5.5, "mmol/L", None)))
-    assert low.outcome("inc-12.c") == "fail" and low.status == "ineligible"
-    assert matched(trial, breast_with((HEMOGLOBIN, 5.7, "mmol/L", None))).outcome("inc-12.c") == (
+def test_hemoglobin_strictly_above_8_g_dl_against_g_l_and_mmol_l() -> None:
+    trial = imported("NCT05686226")  # inc-13.d: Hemoglobin > 8.0 g/dL
+    assert matched(trial, breast_with((HEMOGLOBIN, 80, "g/L", None))).outcome("inc-13.d") == (
+        "fail"
+    )
+    assert matched(trial, breast_with((HEMOGLOBIN, 81, "g/L", None))).outcome("inc-13.d") == (
         "pass"
     )
+    # 4.9 mmol/L (per monomer) is 79.0 g/L; 5.1 mmol/L is 82.2 g/L
+    low = matched(trial, breast_with((HEMOGLOBIN, 4.9, "mmol/L", None)))
+    assert low.outcome("inc-13.d") == "fail" and low.status == "ineligible"
+    assert matched(trial, breast_with((HEMOGLOBIN, 5.1, "mmol/L", None))).outcome("inc-13.d") == (
+        "pass"
+    )
+
+
+def test_sub_items_under_a_parent_with_a_window_stay_text() -> None:
+    # NCT03587740 inc-12: "The following laboratory values obtained <= 14 days prior to
+    # registration:" - read alone, "ANC >= 1500/mm3" would accept a 20-day-old count.
+    trial = imported("NCT03587740")
+    ids = {c.id: c.encoding for c in trial.criteria if c.id.startswith("inc-12.")}
+    assert ids and set(ids.values()) == {"text"}
 
 
 def test_neutrophils_in_10e9_per_l_against_a_result_per_ul() -> None:
