@@ -79,7 +79,10 @@ def library_yaml(trial: Trial, origin: str) -> str:
         "ones await a person.\n"
     )
     document = trial.model_dump(mode="json", exclude_defaults=True)
-    return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's when PyYAML has it
+    return header + yaml.dump(
+        document, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100
+    )
 
 
 def _problem(exc: ValueError) -> str:
