@@ -79,8 +79,13 @@ def _fhir_ok(description: str, example: FhirJson) -> dict[int | str, dict[str, A
     }
 
 
+_TOO_LONG = _outcome_example(
+    422, "request.string_too_long", "String should have at most 64 characters"
+)
+_INTERNAL = _outcome_example(500, "internal.error", "Internal error; it has been logged.")
 _GUARDED = (
-    _outcome_example(401, "auth.required", "Send a bearer token or an API key.")
+    _INTERNAL
+    | _outcome_example(401, "auth.required", "Send a bearer token or an API key.")
     | _outcome_example(403, "auth.insufficient_scope", "The credential lacks the scope.")
     | _outcome_example(413, "request.too_large", "The request body is too large.")
     | _outcome_example(429, "request.rate_limited", "Too many requests; retry later.")
@@ -336,7 +341,9 @@ async def metadata(request: Request) -> Response:
     summary="One of our StructureDefinitions (criterion-verdict, match-status)",
     response_class=Response,
     responses=_fhir_ok("The StructureDefinition.", {"resourceType": "StructureDefinition"})
-    | _outcome_example(404, "fhir.not_found", "No StructureDefinition has this id."),
+    | _INTERNAL
+    | _outcome_example(404, "fhir.not_found", "No StructureDefinition has this id.")
+    | _TOO_LONG,
 )
 async def read_structure_definition(
     request: Request, definition_id: Annotated[str, Path(max_length=64)]
@@ -355,7 +362,8 @@ async def read_structure_definition(
     response_class=Response,
     responses=_fhir_ok("The ResearchStudy.", _SEARCHSET_EXAMPLE["entry"][0]["resource"])
     | _GUARDED
-    | _outcome_example(404, "trial.not_found", "No trial has this id."),
+    | _outcome_example(404, "trial.not_found", "No trial has this id.")
+    | _TOO_LONG,
 )
 async def read_research_study(
     principal: TrialsReadPrincipal,
