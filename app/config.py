@@ -188,6 +188,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Strict-Transport-Security max-age; set it when served over HTTPS only.",
     )
+    public_base_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^?#]+$",
+        description="The service's URL as clients reach it (e.g. https://match.example.org), "
+        "for the canonical URLs of the FHIR interface; unset: each request's own base URL.",
+    )
     forwarded_allow_ips: str | None = Field(
         default=None,
         description="Reverse proxies (addresses or networks, comma-separated) whose "

@@ -36,6 +36,8 @@ from app.config import Settings, get_settings
 from app.errors import ApiError, ErrorBody, ErrorDetail
 from app.facts.units import to_canonical
 from app.fhir.client import FhirClient
+from app.fhir_api import routes as fhir_routes
+from app.fhir_api.outcome import OperationOutcomeErrors
 from app.matching.pool import MatchPool, deferred_match_body
 from app.security import install_security
 from app.store.live_library import LiveLibrary
@@ -196,10 +198,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     log.setLevel(settings.log_level.upper())
     _install_error_handlers(app)
     install_security(app, settings, defer_parse=deferred_match_body(settings))
+    # Outermost: every refusal on the FHIR paths, from any layer, leaves as OperationOutcome.
+    app.add_middleware(OperationOutcomeErrors)
     app.include_router(health.router)
     app.include_router(trials.router)
     app.include_router(match.router)
     app.include_router(patients.router)
+    app.include_router(fhir_routes.router)
     return app
 
 
