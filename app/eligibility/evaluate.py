@@ -50,8 +50,19 @@ ALIVE_ID = "patient-alive"
 
 @dataclass(frozen=True)
 class CompiledCriterion:
+    """A criterion with its rule compiled, or, for a review-only criterion (no rule), with
+    its verdict: the same for every patient, so it is built once and shared (verdicts are
+    frozen, and a review-only one holds no evidence, assumption or missing data)."""
+
     criterion: Criterion
     evaluate: Evaluator | None  # None for a review-only criterion
+    review_only: CriterionVerdict | None = None
+
+    @classmethod
+    def of(cls, criterion: Criterion) -> CompiledCriterion:
+        if criterion.rule is None:
+            return cls(criterion, None, _review_only(criterion))
+        return cls(criterion, compile_rule(criterion.rule))
 
 
 @dataclass(frozen=True)
@@ -93,26 +104,28 @@ def _registry_age(trial: Trial) -> CompiledCriterion | None:
 
 def compile_trial(trial: Trial) -> CompiledTrial:
     """Compile every rule once; raises UnitMismatch for a lab unit that cannot be converted."""
-    compiled = [
-        CompiledCriterion(c, None if c.rule is None else compile_rule(c.rule))
-        for c in trial.criteria
-    ]
+    compiled = [CompiledCriterion.of(c) for c in trial.criteria]
     age = _registry_age(trial)
     return CompiledTrial(trial, tuple(compiled + ([age] if age else [])))
+
+
+def _review_only(c: Criterion) -> CriterionVerdict:
+    return CriterionVerdict(
+        id=c.id,
+        type=c.type,
+        text=c.text,
+        outcome="unknown",
+        needs="review",
+        reason=f"For a person to confirm: {c.note or 'the record cannot answer this.'}",
+        encoding=c.encoding,
+    )
 
 
 def criterion_verdict(compiled: CompiledCriterion, facts: PatientView) -> CriterionVerdict:
     c = compiled.criterion
     if compiled.evaluate is None:
-        return CriterionVerdict(
-            id=c.id,
-            type=c.type,
-            text=c.text,
-            outcome="unknown",
-            needs="review",
-            reason=f"For a person to confirm: {c.note or 'the record cannot answer this.'}",
-            encoding=c.encoding,
-        )
+        shared = compiled.review_only
+        return shared if shared is not None else _review_only(c)
     finding = compiled.evaluate(facts)
     outcome: Outcome
     needs: Needs | None = None
@@ -146,14 +159,50 @@ def _sentence(reason: str) -> str:
     return reason[:1].upper() + reason[1:] + ("" if reason.endswith((".", "?", "!")) else ".")
 
 
+@dataclass(frozen=True)
+class _Tally:
+    """A trial's verdicts read in one pass: the ids that fail, lack data or need review,
+    and the status they give."""
+
+    unmet: list[str]
+    missing: list[str]
+    review: list[str]
+    status: TrialStatus
+
+
+def _tally(verdicts: Sequence[CriterionVerdict]) -> _Tally:
+    unmet: list[str] = []
+    missing: list[str] = []
+    review: list[str] = []
+    triggered = uncurated = False
+    for v in verdicts:
+        if v.outcome == "fail":
+            unmet.append(v.id)
+        elif v.outcome == "unknown":
+            if v.needs == "data":
+                missing.append(v.id)
+            elif v.triggered_by:
+                triggered = True
+        if v.needs == "review":
+            review.append(v.id)
+        if v.encoding != "curated":
+            uncurated = True
+    status: TrialStatus
+    if unmet:
+        status = "ineligible"
+    elif missing or triggered:
+        status = "possibly_eligible"
+    elif uncurated:
+        status = "possibly_eligible"  # nothing uncurated ever makes a trial eligible
+    else:
+        status = "eligible"
+    return _Tally(unmet, missing, review, status)
+
+
 def trial_status(verdicts: Sequence[CriterionVerdict]) -> TrialStatus:
-    if any(v.outcome == "fail" for v in verdicts):
-        return "ineligible"
-    if any(v.outcome == "unknown" and (v.needs == "data" or v.triggered_by) for v in verdicts):
-        return "possibly_eligible"
-    if any(v.encoding != "curated" for v in verdicts):
-        return "possibly_eligible"  # nothing uncurated ever makes a trial eligible
-    return "eligible"
+    """ineligible if any fails; else possibly_eligible if any is unknown for lack of data,
+    or a review a recorded fact triggered, or any is not curated; else eligible."""
+    return _tally(verdicts).status
 
 
 def _deceased(facts: PatientView) -> CriterionVerdict | None:
@@ -173,13 +222,14 @@ def _deceased(facts: PatientView) -> CriterionVerdict | None:
 
 
 def _verdict(trial: Trial, verdicts: list[CriterionVerdict], screened_out: bool) -> TrialVerdict:
+    tally = _tally(verdicts)
     return TrialVerdict(
         trial=trial,
         verdicts=verdicts,
-        status=trial_status(verdicts),
-        unmet=[v.id for v in verdicts if v.outcome == "fail"],
-        missing=[v.id for v in verdicts if v.outcome == "unknown" and v.needs == "data"],
-        review=[v.id for v in verdicts if v.needs == "review"],
+        status=tally.status,
+        unmet=tally.unmet,
+        missing=tally.missing,
+        review=tally.review,
         screened_out=screened_out,
     )
 

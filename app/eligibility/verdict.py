@@ -2,13 +2,15 @@
 
 Made by `app.eligibility.evaluate`, shown as-is in every match response (`app.matching`
 builds the response around it), so it lives with the evaluation, below the ranking.
+Verdicts are frozen (one may be shared by every match of its trial): read them, never
+change one or its lists; build another instead (``verdict.model_copy(update=...)``).
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 Outcome = Literal["pass", "fail", "unknown"]
 Needs = Literal["data", "review"]
@@ -16,6 +18,10 @@ TrialStatus = Literal["eligible", "possibly_eligible", "ineligible"]
 
 
 class CriterionVerdict(BaseModel):
+    # Frozen: a review-only criterion's verdict is built once, when its trial is compiled,
+    # and the same instance is in every match of that trial (app.eligibility.evaluate).
+    model_config = ConfigDict(frozen=True)
+
     id: str = Field(examples=["inc-4"])
     type: Literal["inclusion", "exclusion"]
     text: str = Field(description="The protocol's words, verbatim.")

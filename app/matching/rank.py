@@ -41,10 +41,14 @@ def ended(verdict: TrialVerdict, as_of: date) -> bool:
     return end is not None and end < as_of
 
 
-def sort_key(verdict: TrialVerdict, as_of: date) -> tuple[int, float, int, bool, str]:
+def sort_key(
+    verdict: TrialVerdict, as_of: date, trial_score: float | None = None
+) -> tuple[int, float, int, bool, str]:
+    """The order of the module docstring; ``trial_score``: the verdict's score, when the
+    caller has it already."""
     return (
         STATUS_ORDER[verdict.status],
-        -score(verdict),
+        -(score(verdict) if trial_score is None else trial_score),
         len(verdict.missing),
         ended(verdict, as_of),
         verdict.trial.nct_id,
@@ -71,14 +75,15 @@ def rank(
     verdicts: Iterable[TrialVerdict], as_of: date, *, content_hashes: Mapping[str, str]
 ) -> list[TrialMatch]:
     """Ranked matches, rank 1 first, each naming its trial's content hash (by NCT id)."""
-    ordered = sorted(verdicts, key=lambda v: sort_key(v, as_of))
+    scored = [(v, score(v)) for v in verdicts]  # once per trial: it sorts and is shown
+    scored.sort(key=lambda pair: sort_key(pair[0], as_of, pair[1]))
     return [
         TrialMatch(
             trial=v.trial.nct_id,
             title=v.trial.title,
             rank=i,
             status=v.status,
-            score=score(v),
+            score=s,
             recruitment_status=v.trial.status,
             end_date=v.trial.end_date,
             criteria=v.verdicts,
@@ -88,5 +93,5 @@ def rank(
             warnings=warnings(v, as_of),
             content_hash=content_hashes[v.trial.nct_id],
         )
-        for i, v in enumerate(ordered, start=1)
+        for i, (v, s) in enumerate(scored, start=1)
     ]

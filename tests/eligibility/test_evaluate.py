@@ -2,6 +2,9 @@
 
 from datetime import date
 
+import pytest
+from pydantic import ValidationError
+
 from app.config import REPO_ROOT
 from app.eligibility.evaluate import REGISTRY_AGE_ID, evaluate_trial, trial_status
 from app.eligibility.examples import run_examples
@@ -59,6 +62,18 @@ def test_review_criteria_are_listed_never_counted() -> None:
     assert (consent.outcome, consent.needs) == ("unknown", "review")
 
 
+def test_a_review_only_verdict_is_built_once_and_cannot_be_changed() -> None:
+    t = compiled(trial(HB, CONSENT))
+    first = evaluate_trial(t, patient()).verdicts[1]
+    again = evaluate_trial(t, patient(condition("hiv"), ecog(0))).verdicts[1]
+    assert first is again  # the one verdict built when the trial was compiled
+    assert (first.outcome, first.needs, first.id) == ("unknown", "review", "inc-2")
+    assert not (first.evidence or first.assumptions or first.missing_data or first.triggered_by)
+    with pytest.raises(ValidationError, match="frozen"):
+        first.outcome = "pass"  # type: ignore[misc]
+    assert evaluate_trial(t, patient()).verdicts[1].outcome == "unknown"
+
+
 def test_a_failing_criterion_makes_the_trial_ineligible_whatever_else() -> None:
     verdict = evaluate_trial(compiled(trial(HB, CONSENT, HIV)), patient(condition("hiv")))
     assert verdict.status == "ineligible"
@@ -74,6 +89,9 @@ def test_status_rule() -> None:
     assert trial_status([v("pass"), v("unknown", "review")]) == "eligible"
     assert trial_status([v("pass"), v("unknown", "data")]) == "possibly_eligible"
     assert trial_status([v("unknown", "data"), v("fail")]) == "ineligible"
+    raised = v("unknown", "review").model_copy(update={"triggered_by": ["Condition/hbv"]})
+    assert trial_status([v("pass"), raised]) == "possibly_eligible"
+    assert trial_status([raised, v("fail")]) == "ineligible"
 
 
 def test_registry_age_is_checked_as_its_own_criterion() -> None:
