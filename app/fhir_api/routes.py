@@ -93,6 +93,7 @@ _GUARDED = (
 )
 _MATCH_ERRORS = (
     _GUARDED
+    | _outcome_example(404, "trial.not_found", "No trial NCT00000000 in the library.")
     | _outcome_example(415, "request.unsupported_media_type", "Send application/fhir+json.")
     | _outcome_example(422, "bundle.no_patient", "The Bundle holds no Patient.")
 )
