@@ -14,9 +14,9 @@ repr, a log line or an error.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr
 
 
 class _Lenient(BaseModel):
@@ -40,7 +40,45 @@ class PatientViewContext(_Lenient):
     encounterId: str | None = None
 
 
+_CALL_EXAMPLE: dict[str, Any] = {
+    "hook": "patient-view",
+    "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+    "fhirServer": "https://ehr.example.org/fhir",
+    "fhirAuthorization": {
+        "access_token": "<the EHR's token>",
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "patient/*.read",
+        "subject": "trialmatch",
+    },
+    "context": {"patientId": "123", "userId": "Practitioner/456"},
+    "prefetch": {"patient": {"resourceType": "Patient", "id": "123"}},
+}
+_CARDS_EXAMPLE: dict[str, Any] = {
+    "cards": [
+        {
+            "summary": "Eligible: NCT06949098, Total Neoadjuvant Therapy for Early Low Rectal "
+            "Cancer.",
+            "detail": "**Eligible** for NCT06949098 (rank 1, score 1.00): ...",
+            "indicator": "info",
+            "source": {"label": "trialmatch", "url": "https://match.example.org"},
+            "links": [
+                {
+                    "label": "NCT06949098 on ClinicalTrials.gov",
+                    "url": "https://clinicaltrials.gov/study/NCT06949098",
+                    "type": "absolute",
+                }
+            ],
+        }
+    ]
+}
+
+
 class HookRequest(_Lenient):
+    model_config = ConfigDict(
+        extra="ignore", json_schema_extra={"examples": cast(list[JsonValue], [_CALL_EXAMPLE])}
+    )
+
     hook: str = Field(examples=["patient-view"])
     hookInstance: str = Field(min_length=1, max_length=128)
     fhirServer: str | None = Field(default=None, max_length=2048)
@@ -73,6 +111,10 @@ class Card(BaseModel):
 
 
 class CardsResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": cast(list[JsonValue], [_CARDS_EXAMPLE])}
+    )
+
     cards: list[Card]
 
 
