@@ -17,7 +17,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from joserfc import jwt
-from joserfc.jwk import RSAKey
+from joserfc.jwk import ECKey, RSAKey
 
 from app.cds_hooks.replay import ReplayCache
 from tests.cds_hooks.conftest import (
@@ -36,6 +36,8 @@ BASE = "https://match.example.org"
 AUDIENCE = f"{BASE}/cds-services/trialmatch-patient-view"
 KEY = RSAKey.generate_key(2048, parameters={"kid": "ehr-2026", "alg": "RS384", "use": "sig"})
 OTHER_KEY = RSAKey.generate_key(2048, parameters={"kid": "ehr-2026", "alg": "RS384"})
+# The spec's other recommended algorithm, under a kid of its own in the same JWK Set.
+EC_KEY = ECKey.generate_key("P-384", parameters={"kid": "ehr-ec-2026", "alg": "ES384"})
 REMOTE = ("198.51.100.7", 41000)  # not loopback: only the JWT admits it
 
 
@@ -46,12 +48,14 @@ class Jwks(httpx.MockTransport):
         def handler(request: httpx.Request) -> httpx.Response:
             assert str(request.url) == JWKS_URL
             self.fetches += 1
-            return httpx.Response(200, json={"keys": [KEY.as_dict(private=False)]})
+            return httpx.Response(
+                200, json={"keys": [KEY.as_dict(private=False), EC_KEY.as_dict(private=False)]}
+            )
 
         super().__init__(handler)
 
 
-def token(key: RSAKey = KEY, **overrides: Any) -> str:
+def token(key: RSAKey | ECKey = KEY, **overrides: Any) -> str:
     now = int(time.time())
     claims = {
         "iss": ISSUER,
@@ -62,8 +66,9 @@ def token(key: RSAKey = KEY, **overrides: Any) -> str:
         **overrides,
     }
     claims = {name: value for name, value in claims.items() if value is not None}
-    header = {"alg": "RS384", "kid": "ehr-2026", "typ": "JWT"}
-    return jwt.encode(header, claims, key, algorithms=["RS384"])
+    alg = "ES384" if isinstance(key, ECKey) else "RS384"
+    header = {"alg": alg, "kid": key.kid, "typ": "JWT"}
+    return jwt.encode(header, claims, key, algorithms=[alg])
 
 
 @pytest.fixture
@@ -106,6 +111,10 @@ def test_a_valid_ehr_jwt_is_served_and_audited(client: TestClient, jwks: Jwks) -
     [row] = audit_rows(client, f"Patient/{PATIENT_ID}")
     assert (row.client_id, row.auth_method, row.status) == (ISSUER, "jwt", 200)
     assert jwks.fetches == 1
+
+
+def test_an_es384_jwt_is_served(client: TestClient) -> None:
+    assert call(client, token(EC_KEY)).status_code == 200
 
 
 def test_no_jwt_is_401(client: TestClient) -> None:
