@@ -200,6 +200,49 @@ class Settings(BaseSettings):
         "X-Forwarded-For `trialmatch serve` trusts; unset: none, the peer address is the client.",
     )
 
+    # CDS Hooks 2.0 (app/cds_hooks/): the EHR's calls to /cds-services.
+    cds_card_limit: int = Field(
+        default=3, ge=1, le=20, description="Most cards one CDS Hooks call answers with."
+    )
+    cds_deadline_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="A CDS Hooks call answers within this many seconds, or with no cards.",
+    )
+    cds_issuers: dict[str, str] = Field(
+        default_factory=dict,
+        description='EHRs allowed to call CDS Hooks, as JSON `{"<iss>": "<JWKS URL>"}`; '
+        "empty: no CDS JWT is checked and the hook is served as the other patient routes.",
+    )
+    cds_base_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^?#]+$",
+        description="Base URL the EHR calls; a CDS JWT's `aud` must be "
+        "`{base}/cds-services/{id}`. Unset: TRIALMATCH_PUBLIC_BASE_URL.",
+    )
+    cds_fhir_servers: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="EHR FHIR base URLs a hook's `fhirServer` may name, comma-separated; "
+        "any other is refused unread. Empty: no pull from `fhirServer`.",
+    )
+
+    @field_validator("cds_fhir_servers", mode="before")
+    @classmethod
+    def _split_fhir_servers(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _cds_audience_known(self) -> Settings:
+        if self.cds_issuers and not (self.cds_base_url or self.public_base_url):
+            raise ValueError(
+                "TRIALMATCH_CDS_ISSUERS needs TRIALMATCH_CDS_BASE_URL (or "
+                "TRIALMATCH_PUBLIC_BASE_URL): a CDS JWT's aud is checked against it"
+            )
+        return self
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

@@ -32,6 +32,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api import health, match, patients, trials
 from app.api.route_template import route_template
+from app.cds_hooks import routes as cds_routes
+from app.cds_hooks.runtime import CdsHooksRuntime
 from app.config import Settings, get_settings
 from app.errors import ApiError, ErrorBody, ErrorDetail
 from app.facts.units import to_canonical
@@ -169,6 +171,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # The audit trail writes through a pool of its own (see app/api/audit.py).
     audit_engine = make_engine(settings.database_url)
     app.state.audit_sessions = make_session_factory(audit_engine)
+    # CDS Hooks: its own client (JWKS fetches, pulls from the fhirServer of a call).
+    app.state.cds_hooks = CdsHooksRuntime.open(
+        settings, transport=getattr(app.state, "cds_transport", None)
+    )
     try:
         # Migrations and loading are blocking work: keep them off the event loop.
         await anyio.to_thread.run_sync(_prepare_store, app)
@@ -180,6 +186,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if getattr(app.state, "match_pool", None) is not None:
             app.state.match_pool.close()
         await http.aclose()
+        await app.state.cds_hooks.aclose()
         audit_engine.dispose()
         engine.dispose()
 
@@ -205,6 +212,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(match.router)
     app.include_router(patients.router)
     app.include_router(fhir_routes.router)
+    app.include_router(cds_routes.router)
     return app
 
 

@@ -1,0 +1,47 @@
+"""Remembers the ``jti`` of each EHR JWT until it expires, so a token is used once.
+
+In memory, per process: with several workers a token replayed to another worker is not
+seen (a shared store would be needed for that). Entries are dropped when their token has
+expired; the cache holds at most `max_entries`, and when full it refuses new tokens rather
+than forget unexpired ones (fail closed)::
+
+    seen = ReplayCache(max_entries=100_000)
+    seen.first_use("https://ehr.example.org", "a1b2", expires_at=time.time() + 300)  # True
+    seen.first_use("https://ehr.example.org", "a1b2", expires_at=time.time() + 300)  # False
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections.abc import Callable
+
+
+class ReplayCache:
+    def __init__(
+        self, *, max_entries: int = 100_000, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.max_entries = max_entries
+        self.clock = clock
+        self._expiry: dict[tuple[str, str], float] = {}
+        self._queue: list[tuple[float, tuple[str, str]]] = []
+
+    def _purge(self, now: float) -> None:
+        while self._queue and self._queue[0][0] <= now:
+            at, key = heapq.heappop(self._queue)
+            if self._expiry.get(key) == at:
+                del self._expiry[key]
+
+    def first_use(self, issuer: str, jti: str, *, expires_at: float) -> bool:
+        """True the first time (issuer, jti) is seen before it expires; False on a replay
+        or when the cache is full."""
+        now = self.clock()
+        self._purge(now)
+        key = (issuer, jti)
+        if key in self._expiry:
+            return False
+        if len(self._expiry) >= self.max_entries:
+            return False
+        self._expiry[key] = expires_at
+        heapq.heappush(self._queue, (expires_at, key))
+        return True
