@@ -3,8 +3,8 @@ longitude, with travelRadius (miles), on a library whose sites have positions.
 
 The bundled trials' sites carry no registry position, so these tests load a copy of the
 library with sites placed in US cities: NCT06949098 in New York (location-1) and Boston
-(location-2), in place of its own site; NCT06043999 in Los Angeles and at its own Guangzhou site, left with no
-position; NCT06122493 with no site at all.
+(location-2), in place of its own site; NCT06043999 in Los Angeles and at its own Guangzhou
+site, left with no position; NCT06122493 with no site at all.
 """
 
 from __future__ import annotations
