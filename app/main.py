@@ -30,7 +30,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api import health, match, patients, trials
+from app.api import docs, health, match, patients, trials
 from app.api.route_template import route_template
 from app.config import Settings, get_settings
 from app.errors import ApiError, ErrorBody, ErrorDetail
@@ -192,6 +192,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         responses={500: {"model": ErrorBody}},
         lifespan=lifespan,
+        # FastAPI's pages load their scripts from a CDN: app/api/docs.py serves its own.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.library_loaded = False
@@ -200,6 +203,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_security(app, settings, defer_parse=deferred_match_body(settings))
     # Outermost: every refusal on the FHIR paths, from any layer, leaves as OperationOutcome.
     app.add_middleware(OperationOutcomeErrors)
+    app.include_router(docs.router)
     app.include_router(health.router)
     app.include_router(trials.router)
     app.include_router(match.router)
