@@ -37,6 +37,7 @@ from app.errors import ApiError, ErrorBody, ErrorDetail
 from app.facts.units import to_canonical
 from app.fhir.client import FhirClient
 from app.fhir_api import routes as fhir_routes
+from app.fhir_api.location import load_zip_data
 from app.fhir_api.outcome import OperationOutcomeErrors
 from app.matching.pool import MatchPool, deferred_match_body
 from app.security import install_security
@@ -140,6 +141,8 @@ def _prepare_store(app: FastAPI) -> None:
     app.state.library = live
     # Build the UCUM registry now, so the first patient does not wait for it.
     to_canonical("hemoglobin", 1.0, "g/dL")
+    # And the ZIP code table, for the first $match with a zipCode.
+    load_zip_data()
     app.state.library_loaded = True
 
 

@@ -81,6 +81,12 @@ def zip_origin(zip_code: str) -> Origin:
     )
 
 
+def load_zip_data() -> None:
+    """Load the package's ZIP table now (about 0.7 s, once per process; it loads lazily),
+    so that the first located request does not wait for it."""
+    _matching("10001")
+
+
 def miles_between(origin: Origin, latitude: float, longitude: float) -> float:
     return _haversine(origin.longitude, origin.latitude, longitude, latitude)
 
