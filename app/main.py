@@ -30,7 +30,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api import health, match, patients, trials
+from app.api import docs, health, match, patients, trials
 from app.api.route_template import route_template
 from app.cds_hooks import routes as cds_routes
 from app.cds_hooks.runtime import CdsHooksRuntime
@@ -39,6 +39,7 @@ from app.errors import ApiError, ErrorBody, ErrorDetail
 from app.facts.units import to_canonical
 from app.fhir.client import FhirClient
 from app.fhir_api import routes as fhir_routes
+from app.fhir_api.location import load_zip_data
 from app.fhir_api.outcome import OperationOutcomeErrors
 from app.matching.pool import MatchPool, deferred_match_body
 from app.security import install_security
@@ -142,6 +143,8 @@ def _prepare_store(app: FastAPI) -> None:
     app.state.library = live
     # Build the UCUM registry now, so the first patient does not wait for it.
     to_canonical("hemoglobin", 1.0, "g/dL")
+    # And the ZIP code table, for the first $match with a zipCode.
+    load_zip_data()
     app.state.library_loaded = True
 
 
@@ -199,6 +202,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         responses={500: {"model": ErrorBody}},
         lifespan=lifespan,
+        # FastAPI's pages load their scripts from a CDN: app/api/docs.py serves its own.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.library_loaded = False
@@ -207,6 +213,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_security(app, settings, defer_parse=deferred_match_body(settings))
     # Outermost: every refusal on the FHIR paths, from any layer, leaves as OperationOutcome.
     app.add_middleware(OperationOutcomeErrors)
+    app.include_router(docs.router)
     app.include_router(health.router)
     app.include_router(trials.router)
     app.include_router(match.router)

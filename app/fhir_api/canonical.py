@@ -27,6 +27,7 @@ FHIR_JSON = "application/fhir+json"
 # Our StructureDefinitions, by id.
 VERDICT = "criterion-verdict"
 MATCH_STATUS = "match-status"
+NEAREST_SITE = "nearest-site"
 
 
 def service_base(connection: HTTPConnection) -> str:

@@ -1,6 +1,6 @@
 """What the FHIR interface declares: its CapabilityStatement and our two extensions.
 
-    capability_statement(base)                 # GET /fhir/metadata
+    capability_statement(base, date)           # GET /fhir/metadata
     structure_definition(base, VERDICT)        # GET /fhir/StructureDefinition/criterion-verdict
 
 ``criterion-verdict`` (on ResearchStudy, 0..*): one criterion's verdict for the patient of a
@@ -10,14 +10,17 @@ e.g. ``inc-4``), ``type`` (inclusion | exclusion), ``outcome`` (pass | fail | un
 suggested | text), ``evidence`` (references to the patient's resources used),
 ``missingData`` (what would decide it), ``triggeredBy`` (the resources that raised a review)
 and ``assumption``. ``match-status`` (on ResearchStudy, 0..1): eligible | possibly_eligible |
-ineligible.
+ineligible. ``nearest-site`` (on ResearchStudy, 0..1, when a ``$match`` names an origin):
+``site`` (the nearest contained Location with a position), ``distance`` (great-circle
+miles to it), ``withinRadius`` (when a travelRadius was asked) and ``unpositionedSites``
+(sites with no position, whose distance is unknown).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from app.fhir_api.canonical import FHIR_JSON, FHIR_VERSION, MATCH_STATUS, VERDICT
+from app.fhir_api.canonical import FHIR_JSON, FHIR_VERSION, MATCH_STATUS, NEAREST_SITE, VERDICT
 from app.version import software_version
 
 FhirJson = dict[str, Any]
@@ -54,7 +57,40 @@ VERDICT_PARTS: tuple[tuple[str, int, str, str, str], ...] = (
     ("triggeredBy", 0, "*", "Reference", "The recorded facts that raised a review."),
     ("assumption", 0, "*", "string", "What the outcome assumes."),
 )
-DEFINITION_IDS = (VERDICT, MATCH_STATUS)
+# The same, for nearest-site.
+NEAREST_SITE_PARTS: tuple[tuple[str, int, str, str, str], ...] = (
+    (
+        "site",
+        0,
+        "1",
+        "Reference",
+        "The trial's nearest site with a registry position: a contained Location.",
+    ),
+    (
+        "distance",
+        0,
+        "1",
+        "Quantity",
+        "Great-circle distance in miles ([mi_i]) from the origin (zipCode centroid, or "
+        "latitude and longitude) to that site.",
+    ),
+    (
+        "withinRadius",
+        0,
+        "1",
+        "boolean",
+        "Whether that site is within the travelRadius asked (absent: no radius asked).",
+    ),
+    (
+        "unpositionedSites",
+        1,
+        "1",
+        "integer",
+        "How many of the trial's sites have no position, so no distance. A trial with such "
+        "a site and no measured site in range is kept, flagged, rather than dropped.",
+    ),
+)
+DEFINITION_IDS = (VERDICT, MATCH_STATUS, NEAREST_SITE)
 
 
 def _root(base: str, definition_id: str, title: str, description: str) -> FhirJson:
@@ -85,16 +121,37 @@ def _verdict(base: str) -> FhirJson:
         "Criterion verdict",
         "One eligibility criterion's verdict for the patient of a ResearchStudy/$match.",
     )
+    return _complex(definition, "Criterion verdict", "*", VERDICT_PARTS)
+
+
+def _nearest_site(base: str) -> FhirJson:
+    definition = _root(
+        base,
+        NEAREST_SITE,
+        "Nearest site",
+        "The trial's nearest site to the origin of a ResearchStudy/$match (zipCode, or "
+        "latitude and longitude) and its distance in miles.",
+    )
+    return _complex(definition, "Nearest site", "1", NEAREST_SITE_PARTS)
+
+
+def _complex(
+    definition: FhirJson,
+    short: str,
+    high_bound: str,
+    parts: tuple[tuple[str, int, str, str, str], ...],
+) -> FhirJson:
+    """A complex extension: one closed slice of `Extension.extension` per part."""
     url = definition["url"]
     elements: list[FhirJson] = [
-        {"id": "Extension", "path": "Extension", "short": "Criterion verdict", "min": 0},
+        {"id": "Extension", "path": "Extension", "short": short, "min": 0, "max": high_bound},
         {
             "id": "Extension.extension",
             "path": "Extension.extension",
             "slicing": {"discriminator": [{"type": "value", "path": "url"}], "rules": "closed"},
         },
     ]
-    for name, low, high, kind, text in VERDICT_PARTS:
+    for name, low, high, kind, text in parts:
         slice_id = f"Extension.extension:{name}"
         elements += [
             {
@@ -153,6 +210,8 @@ def structure_definition(base: str, definition_id: str) -> FhirJson | None:
         return _verdict(base)
     if definition_id == MATCH_STATUS:
         return _match_status(base)
+    if definition_id == NEAREST_SITE:
+        return _nearest_site(base)
     return None
 
 

@@ -10,7 +10,10 @@ Three body shapes are read, each an already parsed JSON object::
     read_match_request({"patientData": {...Bundle...}})          # MITRE's older form
 
 Values are read from ``valueString`` (MITRE's app sends every one so), ``valueCode``, and
-for ``travelRadius`` ``valueDecimal`` / ``valueInteger`` too. ``phase`` takes an R4
+for the numbers (``travelRadius``, ``latitude``, ``longitude``) ``valueDecimal`` /
+``valueInteger`` too. The origin of a distance search is ``zipCode`` (the IG's) or
+``latitude`` and ``longitude`` (ours: the IG has none; WGS 84 degrees), not both;
+``travelRadius`` is in miles, as MITRE's app means it, and needs an origin. ``phase`` takes an R4
 research-study-phase code (``phase-2``) or a ClinicalTrials.gov one (``PHASE2``);
 ``recruitmentStatus`` an R4 research-study-status code (``active``) or a ClinicalTrials.gov
 overall status (``RECRUITING``, any case, spaces for underscores). Errors (422, stable types):
@@ -28,7 +31,14 @@ from app.vocabulary import research_study as vocabulary
 FhirJson = dict[str, Any]
 
 CLINICAL_DATA = "trialMatchClinicalData"
-SEARCH_PARAMETERS = ("zipCode", "travelRadius", "phase", "recruitmentStatus")
+SEARCH_PARAMETERS = (
+    "zipCode",
+    "travelRadius",
+    "phase",
+    "recruitmentStatus",
+    "latitude",
+    "longitude",
+)
 
 
 @dataclass(frozen=True)
@@ -37,7 +47,9 @@ class MatchRequest:
     phase: str | None = None  # API v2 phase codes, '/'-joined (PHASE1/PHASE2)
     statuses: frozenset[str] | None = None  # API v2 overall statuses
     zip_code: str | None = None
-    travel_radius: float | None = None
+    travel_radius: float | None = None  # miles
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 def read_match_request(body: Any, *, allow_patient_data: bool = False) -> MatchRequest:
@@ -123,13 +135,43 @@ def _invalid(msg: str, loc: list[str | int]) -> InvalidInput:
 def _request(bundle: FhirJson, parameters: dict[str, Any]) -> MatchRequest:
     zip_code = parameters.get("zipCode")
     radius = parameters.get("travelRadius")
-    return MatchRequest(
+    latitude = _degrees(parameters.get("latitude"), "latitude", 90.0)
+    longitude = _degrees(parameters.get("longitude"), "longitude", 180.0)
+    asked = MatchRequest(
         bundle=bundle,
         phase=_phase(parameters.get("phase")),
         statuses=_statuses(parameters.get("recruitmentStatus")),
         zip_code=str(zip_code).strip() or None if zip_code is not None else None,
         travel_radius=_radius(radius) if radius is not None else None,
+        latitude=latitude,
+        longitude=longitude,
     )
+    _check_origin(asked)
+    return asked
+
+
+def _check_origin(asked: MatchRequest) -> None:
+    if (asked.latitude is None) != (asked.longitude is None):
+        raise _invalid("latitude and longitude go together.", ["body", "latitude"])
+    if asked.zip_code is not None and asked.latitude is not None:
+        raise _invalid("Send zipCode or latitude and longitude, not both.", ["body", "zipCode"])
+    if asked.travel_radius is not None and asked.zip_code is None and asked.latitude is None:
+        raise _invalid(
+            "travelRadius needs an origin: zipCode, or latitude and longitude.",
+            ["body", "travelRadius"],
+        )
+
+
+def _degrees(value: Any, name: str, limit: float) -> float | None:
+    if value is None:
+        return None
+    try:
+        degrees = float(value)
+    except (TypeError, ValueError):
+        raise _invalid(f"{name} is not a number (degrees).", ["body", name]) from None
+    if not -limit <= degrees <= limit:
+        raise _invalid(f"{name} is not between -{limit:g} and {limit:g}.", ["body", name])
+    return degrees
 
 
 def _phase(value: Any) -> str | None:

@@ -16,7 +16,10 @@
 
 A match adds two extensions of ours (`canonical.VERDICT`, `canonical.MATCH_STATUS`): the
 trial's status for this patient, and one verdict per criterion (outcome, needs, reason,
-encoding, evidence and what would decide it), defined in `definitions`.
+encoding, evidence and what would decide it), defined in `definitions`; a match with an
+origin (`location`) adds a third, `canonical.NEAREST_SITE`: the nearest site with a
+position, its distance in miles, whether it is in the travel radius, and how many sites
+have no position.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 
 from app.eligibility.language import Site, Trial
 from app.eligibility.verdict import CriterionVerdict
+from app.fhir_api.location import SiteDistance
 from app.matching.models import TrialMatch
 from app.registry.terms import phase_code
 from app.vocabulary import research_study as vocabulary
@@ -40,6 +44,7 @@ SPONSOR_ID = "sponsor"
 class ExtensionUrls:
     verdict: str
     match_status: str
+    nearest_site: str = ""
 
 
 def api_v2_phases(phase: str | None) -> str | None:
@@ -65,7 +70,10 @@ def phase_concept(phase: str | None) -> FhirJson | None:
 
 
 def research_study(
-    trial: Trial, match: TrialMatch | None = None, urls: ExtensionUrls | None = None
+    trial: Trial,
+    match: TrialMatch | None = None,
+    urls: ExtensionUrls | None = None,
+    distance: SiteDistance | None = None,
 ) -> FhirJson:
     status = vocabulary.r4_status(trial.status)
     if status is None:  # the loader checks the table covers every status; fail loudly
@@ -78,6 +86,10 @@ def research_study(
             {"url": urls.match_status, "valueCode": match.status},
             *(_verdict_extension(urls.verdict, verdict) for verdict in match.criteria),
         ]
+        if distance is not None:
+            study["extension"].append(
+                _nearest_site_extension(urls.nearest_site, distance, locations)
+            )
     study["identifier"] = [
         {"use": "official", "system": "https://clinicaltrials.gov", "value": trial.nct_id}
     ]
@@ -193,4 +205,31 @@ def _verdict_extension(url: str, verdict: CriterionVerdict) -> FhirJson:
         {"url": "triggeredBy", "valueReference": {"reference": ref}} for ref in verdict.triggered_by
     ]
     parts += [{"url": "assumption", "valueString": text} for text in verdict.assumptions]
+    return {"url": url, "extension": parts}
+
+
+# UCUM's international mile, as FHIR writes a Quantity of miles.
+MILES = {"unit": "mi", "system": "http://unitsofmeasure.org", "code": "[mi_i]"}
+
+
+def _nearest_site_extension(
+    url: str, distance: SiteDistance, locations: list[FhirJson]
+) -> FhirJson:
+    parts: list[FhirJson] = []
+    if distance.nearest_index is not None and distance.miles is not None:
+        location = locations[distance.nearest_index - 1]
+        parts.append(
+            {
+                "url": "site",
+                "valueReference": {
+                    "reference": f"#{location['id']}",
+                    "type": "Location",
+                    "display": location["name"],
+                },
+            }
+        )
+        parts.append({"url": "distance", "valueQuantity": {"value": distance.miles, **MILES}})
+    if distance.within_radius is not None:
+        parts.append({"url": "withinRadius", "valueBoolean": distance.within_radius})
+    parts.append({"url": "unpositionedSites", "valueInteger": distance.unpositioned_sites})
     return {"url": url, "extension": parts}

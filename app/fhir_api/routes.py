@@ -12,8 +12,9 @@ The two matching routes take the scope ``trialmatch/match`` and write one audit 
 ``POST /v1/match`` does, and run the same path (`read_bundle`, then `match_record`); they
 take the same query (``as_of``, ``include_ineligible``, ...). ``phase`` and
 ``recruitmentStatus`` restrict the trials matched (a ``recruitmentStatus`` also admits
-trials that are not recruiting); ``zipCode`` and ``travelRadius`` are not applied yet, and
-the outcome entry says so. Reading trials takes ``trialmatch/trials.read``; the
+trials that are not recruiting); ``zipCode`` (or ``latitude`` and ``longitude``) with
+``travelRadius`` keeps the trials with a site in range (`location`), and each result names
+its nearest site. Reading trials takes ``trialmatch/trials.read``; the
 CapabilityStatement and our StructureDefinitions are public.
 """
 
@@ -39,11 +40,13 @@ from app.fhir_api.canonical import (
     FHIR_JSON,
     FHIR_PATH,
     MATCH_STATUS,
+    NEAREST_SITE,
     VERDICT,
     extension_url,
     fhir_base,
 )
 from app.fhir_api.definitions import capability_statement, structure_definition
+from app.fhir_api.location import Origin, SiteDistance, site_distance, zip_origin
 from app.fhir_api.outcome import operation_outcome
 from app.fhir_api.request import MatchRequest, read_match_request
 from app.fhir_api.research_study import ExtensionUrls, api_v2_phases, research_study
@@ -200,15 +203,42 @@ def _phase_matches(wanted: str, stored: str | None) -> bool:
     return phases is not None and (phases == wanted or wanted in phases.split("/"))
 
 
-def _restricted(library: Library, asked: MatchRequest, options: MatchOptions) -> MatchOptions:
-    """The options with the IG's phase and recruitmentStatus applied as a trial list."""
-    if asked.phase is None and asked.statuses is None:
+def _origin(asked: MatchRequest) -> Origin | None:
+    if asked.zip_code is not None:
+        return zip_origin(asked.zip_code)
+    if asked.latitude is not None and asked.longitude is not None:
+        return Origin(latitude=asked.latitude, longitude=asked.longitude)
+    return None
+
+
+def _distances(
+    library: Library, asked: MatchRequest, origin: Origin | None
+) -> dict[str, SiteDistance] | None:
+    if origin is None:
+        return None
+    return {
+        nct: site_distance(compiled.trial, origin, asked.travel_radius)
+        for nct, compiled in library.trials.items()
+    }
+
+
+def _restricted(
+    library: Library,
+    asked: MatchRequest,
+    options: MatchOptions,
+    distances: dict[str, SiteDistance] | None,
+) -> MatchOptions:
+    """The options with the IG's phase, recruitmentStatus and travel radius applied as a
+    trial list."""
+    in_range = distances is not None and asked.travel_radius is not None
+    if asked.phase is None and asked.statuses is None and not in_range:
         return options
     allowed = {
         nct
         for nct, compiled in library.trials.items()
         if (asked.phase is None or _phase_matches(asked.phase, compiled.trial.phase))
         and (asked.statuses is None or compiled.trial.status in asked.statuses)
+        and (distances is None or distances[nct].kept)
     }
     if options.trials is not None:
         # An id not in the library is kept, so that it is still refused as trial.not_found.
@@ -218,22 +248,6 @@ def _restricted(library: Library, asked: MatchRequest, options: MatchOptions) ->
     return replace(
         options, trials=chosen, include_closed=options.include_closed or bool(asked.statuses)
     )
-
-
-def _notes(asked: MatchRequest) -> list[FhirJson]:
-    if asked.zip_code is None and asked.travel_radius is None:
-        return []
-    return [
-        {
-            "severity": "warning",
-            "code": "not-supported",
-            "details": {
-                "coding": [{"system": ERROR_SYSTEM, "code": "fhir.location_not_applied"}],
-                "text": "zipCode and travelRadius are not applied yet: trials are not "
-                "filtered by distance.",
-            },
-        }
-    ]
 
 
 async def _match(
@@ -247,19 +261,23 @@ async def _match(
     _check_media_type(request)
     body = await _body(request)
 
-    def read() -> tuple[MatchRequest, Any]:
+    def read() -> tuple[MatchRequest, Origin | None, Any]:
         asked = read_match_request(body, allow_patient_data=mitre)
-        return asked, read_bundle(asked.bundle)
+        # The origin before the record: an unknown ZIP code is refused without reading it.
+        origin = _origin(asked)
+        return asked, origin, read_bundle(asked.bundle)
 
     # Reading, normalizing and evaluating is CPU work: keep it off the event loop.
-    asked, record = await anyio.to_thread.run_sync(read)
+    asked, origin, record = await anyio.to_thread.run_sync(read)
     audit.set_patient(record.reference)
-    chosen = _restricted(library, asked, options)
+    distances = _distances(library, asked, origin)
+    chosen = _restricted(library, asked, options, distances)
     links = Links(
         fhir_base=fhir_base(request),
         extensions=ExtensionUrls(
             verdict=extension_url(request, VERDICT),
             match_status=extension_url(request, MATCH_STATUS),
+            nearest_site=extension_url(request, NEAREST_SITE),
         ),
     )
 
@@ -267,7 +285,7 @@ async def _match(
         response = match_record(record, library, chosen)
         trials = {m.trial: library.trials[m.trial].trial for m in response.matches}
         audit.set_trials_returned(len(response.matches))
-        return searchset(response, trials, links, notes=_notes(asked))
+        return searchset(response, trials, links, distances=distances)
 
     return await anyio.to_thread.run_sync(run)
 
@@ -277,7 +295,12 @@ async def _match(
     summary="CodeX trial matching: ResearchStudy/$match",
     description="A Parameters resource with trialMatchClinicalData (the patient's Bundle) "
     "and optional zipCode, travelRadius, phase, recruitmentStatus; a bare Bundle is read "
-    "too. The answer is a Parameters resource whose trialMatchOutput is a searchset Bundle: "
+    "too. zipCode (a US ZIP code, placed at its packaged centroid) or latitude and longitude "
+    "(ours, WGS 84 degrees) with travelRadius (miles) keeps the trials with a site in range; "
+    "each result then carries the extension nearest-site. A trial with a site of unknown "
+    "position is kept and flagged (fhir.site_distance_unknown); an unknown ZIP code is a 422 "
+    "fhir.unknown_zip_code. The answer is a Parameters resource whose trialMatchOutput is "
+    "a searchset Bundle: "
     "one ResearchStudy per ranked trial, each with its criteria's verdicts in the extension "
     "criterion-verdict, and an OperationOutcome entry for warnings and missing data.",
     openapi_extra=_body_schema(_PARAMETERS_EXAMPLE),
@@ -339,7 +362,7 @@ async def metadata(request: Request) -> Response:
 
 @router.get(
     f"{FHIR_PATH}/StructureDefinition/{{definition_id}}",
-    summary="One of our StructureDefinitions (criterion-verdict, match-status)",
+    summary="One of our StructureDefinitions (criterion-verdict, match-status, nearest-site)",
     response_class=Response,
     responses=_fhir_ok("The StructureDefinition.", {"resourceType": "StructureDefinition"})
     | _INTERNAL

@@ -1,6 +1,6 @@
 """A `/v1/match` response as the IG's TrialMatchResultSet: a searchset Bundle.
 
-    bundle = searchset(response, trials, links, notes=[...])
+    bundle = searchset(response, trials, links, notes=[...], distances={nct: ...})
 
 One entry per ranked trial, in the order of ``/v1/match``, with ``search.mode = match`` and
 ``search.score`` from `search_score`; then, when there is anything to say, one
@@ -29,6 +29,7 @@ from typing import Any
 from app.eligibility.language import Trial
 from app.eligibility.verdict import TrialStatus
 from app.fhir_api.canonical import ERROR_SYSTEM
+from app.fhir_api.location import SiteDistance
 from app.fhir_api.research_study import ExtensionUrls, research_study
 from app.matching.models import MatchResponse
 
@@ -58,16 +59,28 @@ def searchset(
     links: Links,
     *,
     notes: Iterable[FhirJson] = (),
+    distances: Mapping[str, SiteDistance] | None = None,
 ) -> FhirJson:
+    """`distances`: each trial's nearest site, when the request named an origin."""
     entries: list[FhirJson] = [
         {
             "fullUrl": f"{links.fhir_base}/ResearchStudy/{match.trial}",
-            "resource": research_study(trials[match.trial], match, links.extensions),
+            "resource": research_study(
+                trials[match.trial],
+                match,
+                links.extensions,
+                distances.get(match.trial) if distances is not None else None,
+            ),
             "search": {"mode": "match", "score": search_score(match.status, match.score)},
         }
         for match in response.matches
     ]
-    issues = [*_warnings(response), *_missing_data(response), *notes]
+    issues = [
+        *_warnings(response),
+        *_missing_data(response),
+        *_unknown_distances(response, distances or {}),
+        *notes,
+    ]
     total = len(entries)
     if issues:
         entries.append(
@@ -121,3 +134,30 @@ def _missing_data(response: MatchResponse) -> list[FhirJson]:
         )
         for item, criteria in wanted.items()
     ]
+
+
+def _unknown_distances(
+    response: MatchResponse, distances: Mapping[str, SiteDistance]
+) -> list[FhirJson]:
+    """A warning for each trial kept although no site of it is known to be in range."""
+    issues = []
+    for match in response.matches:
+        distance = distances.get(match.trial)
+        if distance is None or not distance.distance_unknown:
+            continue
+        if distance.nearest_index is None:
+            text = f"{match.trial}: no site has a position, so its distance is unknown"
+        else:
+            text = (
+                f"{match.trial}: {distance.unpositioned_sites} site(s) have no position and "
+                "may be nearer than its nearest measured site"
+            )
+        issues.append(
+            _issue(
+                "warning",
+                "incomplete",
+                "fhir.site_distance_unknown",
+                text + "; it is kept for a person to check.",
+            )
+        )
+    return issues

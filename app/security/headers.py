@@ -7,7 +7,10 @@
     Cache-Control: no-store                     (unless the route set its own)
     Strict-Transport-Security: max-age=N        (only when configured: HTTPS deployments)
 
-The HTML docs pages load Swagger UI's scripts, so they get frame-ancestors only.
+The HTML pages are the docs (app/api/docs.py): Swagger UI and ReDoc, whose scripts, styles
+and fonts the service serves itself. Their policy allows this origin and nothing else, so a
+page cannot reach out to the internet even by mistake; their inline bootstrap script and
+styles need 'unsafe-inline', ReDoc's search worker a blob: URL, and both draw data: images.
 """
 
 from __future__ import annotations
@@ -23,7 +26,11 @@ _FIXED = {
 }
 
 _API_CSP = "default-src 'none'; frame-ancestors 'none'"
-_HTML_CSP = "frame-ancestors 'none'"
+_HTML_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 
 
 class SecurityHeadersMiddleware:

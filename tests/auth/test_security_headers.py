@@ -32,10 +32,19 @@ def test_every_response_carries_the_security_headers(path: str) -> None:
     assert "Strict-Transport-Security" not in response.headers
 
 
-def test_docs_page_keeps_its_scripts_but_cannot_be_framed() -> None:
-    response = _client().get("/docs")
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_docs_pages_load_from_this_origin_only_and_cannot_be_framed(path: str) -> None:
+    response = _client().get(path)
     assert response.status_code == 200
-    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in response.headers["Content-Security-Policy"].split(";")
+    )
+    assert policy["default-src"] == "'self'"
+    assert policy["frame-ancestors"] == "'none'"
+    # Nothing beyond this origin (and inline / data: / blob: within the page).
+    sources = {source for value in policy.values() for source in value.split()}
+    assert sources <= {"'self'", "'none'", "'unsafe-inline'", "data:", "blob:"}
     assert response.headers["X-Frame-Options"] == "DENY"
 
 

@@ -234,16 +234,22 @@ def test_a_search_parameter_we_cannot_read_is_a_422(
     assert issue_codes(outcome) == ["fhir.invalid_parameter"]
 
 
-def test_a_location_asked_for_is_said_not_to_be_applied(client: TestClient) -> None:
+def test_bundled_trials_whose_sites_have_no_position_are_kept_and_flagged(
+    client: TestClient,
+) -> None:
+    # The bundled library's registry records give no site positions: a radius cannot drop
+    # them, and each is flagged for a person to check.
     body = as_parameters(example("rectal_early_low_eligible"), zipCode="67446", travelRadius="50")
     plain = output_bundle(post_match(client, as_parameters(example("rectal_early_low_eligible"))))
     bundle = output_bundle(post_match(client, body))
-    issues = outcome_issues(bundle)
-    [note] = [i for i in issues if i["details"]["coding"][0]["code"] == "fhir.location_not_applied"]
-    assert note["severity"] == "warning" and note["code"] == "not-supported"
-    assert [e["resource"]["id"] for e in matched(bundle)] == [
-        e["resource"]["id"] for e in matched(plain)
+    ids = [e["resource"]["id"] for e in matched(bundle)]
+    assert ids == [e["resource"]["id"] for e in matched(plain)]
+    flagged = [
+        i["details"]["text"].split(":")[0]
+        for i in outcome_issues(bundle)
+        if i["details"]["coding"][0]["code"] == "fhir.site_distance_unknown"
     ]
+    assert sorted(flagged) == sorted(ids)
 
 
 def test_application_json_is_accepted_too(client: TestClient) -> None:
