@@ -64,6 +64,10 @@ patient fails, the data that is missing, and what a person must confirm.
 
 Eligibility is three-valued: a criterion passes, fails, or is unknown. A missing
 measurement is never a pass.
+
+Every error answers with `{"detail": [{"type", "msg", "loc"}]}` (an `OperationOutcome` on
+the FHIR routes); `type` is a stable value to branch on, `msg` is for people. The list of
+types and their statuses is in the README's "Error types".
 """
 
 

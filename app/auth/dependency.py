@@ -28,7 +28,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from app.auth.errors import InsufficientScope
 from app.auth.middleware import auth_outcome
 from app.auth.principal import Principal, Scope
-from app.errors import error_responses
+from app.errors import documented_error
 
 # Declared for the OpenAPI document only (auto_error off): the middleware has already
 # checked the same headers.
@@ -83,8 +83,26 @@ def required_scopes(dependant: Dependant) -> frozenset[str]:
     return frozenset(found)
 
 
-# For a guarded route's `responses=`: what the auth and limit layers may answer instead.
-GUARDED_RESPONSES = error_responses(401, 403, 413, 429, 503)
+# For a guarded route's `responses=`: what the auth and limit layers may answer instead,
+# each with the body they really send (without an example, the docs would show the error
+# model's own example, a body no 401 carries).
+GUARDED_RESPONSES = (
+    documented_error(
+        401, "auth.required", "Authentication required: send a bearer token or an API key."
+    )
+    | documented_error(
+        403, "auth.insufficient_scope", "The credential lacks the scope trialmatch/match."
+    )
+    | documented_error(413, "request.too_large", "The request body is larger than 20971520 bytes.")
+    | documented_error(
+        429, "request.rate_limited", "Too many requests from this client; retry later."
+    )
+    | documented_error(
+        503,
+        "audit.unavailable",
+        "The request could not be recorded in the audit trail; try again shortly.",
+    )
+)
 
 MatchPrincipal = Annotated[Principal, Depends(require_scope(Scope.MATCH))]
 PatientReadPrincipal = Annotated[Principal, Depends(require_scope(Scope.PATIENT_READ))]

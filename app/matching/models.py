@@ -19,16 +19,37 @@ __all__ = ["CriterionVerdict", "Needs", "Outcome", "TrialStatus"]  # part of the
 class TrialMatch(BaseModel):
     trial: str = Field(examples=["NCT06949098"])
     title: str
-    rank: int
-    status: TrialStatus
-    score: float = Field(ge=0.0, le=1.0)
+    rank: int = Field(
+        description="1 for the first trial of the list: by status (eligible, then possibly "
+        "eligible, then ineligible), then score (higher first), then fewer criteria missing "
+        "data, then trials not past their end date, then NCT id.",
+        examples=[1],
+    )
+    status: TrialStatus = Field(
+        description="eligible: every criterion passes and every one is curated; "
+        "possibly_eligible: none fails, but some need data or a person (or the trial has "
+        "criteria no person has curated, or a recorded fact calls for review); ineligible: "
+        "at least one criterion fails (or the trial's cancer site is not the patient's)."
+    )
+    score: float = Field(
+        ge=0.0,
+        le=1.0,
+        description="The share of the criteria a record can decide (all but review-only "
+        "ones) that pass; 0 when none can be decided. It orders trials of the same status; "
+        "it is not a probability of enrolment.",
+        examples=[0.8],
+    )
     recruitment_status: str
     end_date: date | None = None
     criteria: list[CriterionVerdict]
     unmet: list[str] = Field(description="Ids of criteria that fail.")
     missing: list[str] = Field(description="Ids of criteria unknown for lack of data.")
     review: list[str] = Field(description="Ids of criteria for a person to confirm.")
-    warnings: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What a coordinator should know about this trial's verdict (e.g. the "
+        "trial's end date has passed, or it is not recruiting).",
+    )
     content_hash: str = Field(
         description="SHA-256 of the trial's document as stored, the one /v1/trials/{id} "
         "shows: the version of the trial this verdict was computed from.",
@@ -65,5 +86,8 @@ class MatchResponse(BaseModel):
         description="Older results of the same analyte or scale left out of `facts` "
         "(0 with facts=all).",
     )
-    warnings: list[DataQualityWarning]
+    warnings: list[DataQualityWarning] = Field(
+        description="What the normalizer could not read or had to assume about the record, "
+        "each with a stable code and the resource it concerns (never the patient's data)."
+    )
     matches: list[TrialMatch]
