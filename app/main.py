@@ -43,6 +43,7 @@ from app.fhir_api.location import load_zip_data
 from app.fhir_api.outcome import OperationOutcomeErrors
 from app.matching.pool import MatchPool, deferred_match_body
 from app.security import install_security
+from app.store.jwt_replay import StoreReplayGuard
 from app.store.live_library import LiveLibrary
 from app.store.loader import load_directory
 from app.store.migrate import upgrade
@@ -179,8 +180,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     audit_engine = make_engine(settings.database_url)
     app.state.audit_sessions = make_session_factory(audit_engine)
     # CDS Hooks: its own client (JWKS fetches, pulls from the fhirServer of a call).
+    # Its JWT replay guard is the store, so a token is used once across every worker.
     app.state.cds_hooks = CdsHooksRuntime.open(
-        settings, transport=getattr(app.state, "cds_transport", None)
+        settings,
+        transport=getattr(app.state, "cds_transport", None),
+        replay=StoreReplayGuard(app.state.audit_sessions),
     )
     try:
         # Migrations and loading are blocking work: keep them off the event loop.

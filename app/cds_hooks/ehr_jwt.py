@@ -19,12 +19,14 @@ an hour, and the ``jti`` not seen before (app/cds_hooks/replay.py). Every refusa
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+import anyio
 import httpx
 from joserfc import jws, jwt
 from joserfc.errors import (
@@ -39,7 +41,7 @@ from app.auth.errors import AuthenticationError, AuthUnavailable
 from app.auth.jwks import ALLOWED_ALGORITHMS, JwksError, KeyCache, KeysUnavailable, UnknownKey
 from app.auth.loopback import is_loopback_host
 from app.auth.principal import Principal, Scope
-from app.cds_hooks.replay import ReplayCache
+from app.cds_hooks.replay import ReplayCache, ReplayGuard
 from app.config import Settings
 
 MAX_TOKEN_CHARS = 16 * 1024
@@ -80,7 +82,7 @@ class EhrJwtVerifier:
         issuers: dict[str, KeyCache],
         *,
         leeway: int,
-        replay: ReplayCache,
+        replay: ReplayGuard,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.issuers = issuers
@@ -119,12 +121,21 @@ class EhrJwtVerifier:
             raise _refused("bad signature") from None
         except (JoseError, ValueError):
             raise _refused("malformed token") from None
-        self._check_claims(claims, issuer, audience)
+        jti, expires_at = self._check_claims(claims, issuer, audience)
+        # The guard may be the store (one guard for every worker): off the event loop.
+        first = await anyio.to_thread.run_sync(
+            functools.partial(self.replay.first_use, issuer, jti, expires_at=expires_at)
+        )
+        if not first:
+            raise _refused("token already used")
         return Principal(
             client_id=issuer, scopes=frozenset({Scope.PATIENT_READ.value}), method="jwt"
         )
 
-    def _check_claims(self, claims: dict[str, Any], issuer: str, audience: str) -> None:
+    def _check_claims(
+        self, claims: dict[str, Any], issuer: str, audience: str
+    ) -> tuple[str, float]:
+        """The token's ``jti`` and until when it must be remembered, once its claims hold."""
         registry = jwt.JWTClaimsRegistry(
             now=int(self.clock()),
             leeway=self.leeway,
@@ -147,8 +158,7 @@ class EhrJwtVerifier:
             raise _refused("invalid claim")
         if exp - self.clock() > MAX_LIFETIME_SECONDS:
             raise _refused("token lives too long")
-        if not self.replay.first_use(issuer, jti, expires_at=exp + self.leeway):
-            raise _refused("token already used")
+        return jti, exp + self.leeway
 
 
 def _unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -165,7 +175,9 @@ def _unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return dict(compact.headers()), payload
 
 
-def build_ehr_verifier(settings: Settings, http: httpx.AsyncClient) -> EhrJwtVerifier | None:
+def build_ehr_verifier(
+    settings: Settings, http: httpx.AsyncClient, replay: ReplayGuard | None = None
+) -> EhrJwtVerifier | None:
     """The verifier of ``TRIALMATCH_CDS_ISSUERS``, or None when none is configured."""
     if not settings.cds_issuers:
         return None
@@ -180,4 +192,5 @@ def build_ehr_verifier(settings: Settings, http: httpx.AsyncClient) -> EhrJwtVer
             max_age=settings.auth_jwks_cache_seconds,
             min_refresh=settings.auth_jwks_min_refresh_seconds,
         )
-    return EhrJwtVerifier(caches, leeway=settings.auth_clock_skew_seconds, replay=ReplayCache())
+    guard = replay if replay is not None else ReplayCache()
+    return EhrJwtVerifier(caches, leeway=settings.auth_clock_skew_seconds, replay=guard)

@@ -22,6 +22,7 @@ import httpx
 from app.cds_hooks.discovery import SERVICE_ID
 from app.cds_hooks.ehr_jwt import EhrJwtVerifier, build_ehr_verifier
 from app.cds_hooks.fhir_server import FhirServerAllowList
+from app.cds_hooks.replay import ReplayGuard
 from app.config import Settings
 
 
@@ -34,13 +35,18 @@ class CdsHooksRuntime:
 
     @classmethod
     def open(
-        cls, settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+        cls,
+        settings: Settings,
+        transport: httpx.AsyncBaseTransport | None = None,
+        replay: ReplayGuard | None = None,
     ) -> CdsHooksRuntime:
+        """``replay``: the JWT replay guard (the service passes the store's, shared by its
+        workers); by default one in memory."""
         http = httpx.AsyncClient(transport=transport, follow_redirects=False)
         return cls(
             settings=settings,
             http=http,
-            verifier=build_ehr_verifier(settings, http),
+            verifier=build_ehr_verifier(settings, http, replay),
             allow_list=FhirServerAllowList(settings.cds_fhir_servers),
         )
 

@@ -180,7 +180,19 @@ class AuditEventRow(Base):
     outcome: Mapped[str] = mapped_column(String(64))
     trials_returned: Mapped[int | None] = mapped_column(Integer)
     duration_ms: Mapped[int] = mapped_column(Integer)
-    # A curation's trial and criterion, and the criterion before and after (migration 0003).
+    # A curation's trial and criterion, and the criterion before and after (migration 0004).
     trial_ref: Mapped[str | None] = mapped_column(String(11), index=True)
     criterion_ref: Mapped[str | None] = mapped_column(String(32))
     change: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+
+
+class JwtUseRow(Base):
+    """An EHR JWT seen by the CDS Hooks service: its issuer and ``jti``, kept until the
+    token expires, so a token replayed to any worker of the service is refused
+    (migration 0005; app/store/jwt_replay.py)."""
+
+    __tablename__ = "jwt_uses"
+
+    issuer: Mapped[str] = mapped_column(String(512), primary_key=True)
+    jti: Mapped[str] = mapped_column(String(256), primary_key=True)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)  # POSIX seconds

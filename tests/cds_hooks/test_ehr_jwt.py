@@ -20,6 +20,9 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
 
 from app.cds_hooks.replay import ReplayCache
+from app.store.jwt_replay import StoreReplayGuard
+from app.store.migrate import upgrade
+from app.store.session import make_engine, make_session_factory
 from tests.cds_hooks.conftest import (
     HOOK_URL,
     audit_rows,
@@ -145,6 +148,35 @@ def test_a_replayed_jti_is_401(client: TestClient) -> None:
     once = token()
     assert call(client, once).status_code == 200
     refused(call(client, once), "already used")
+
+
+def test_a_jti_used_with_one_worker_is_refused_by_another(tmp_path: Path, jwks: Jwks) -> None:
+    """Two services on one store stand for two workers of `trialmatch serve`: the replay
+    guard is the store's, so the second worker refuses the token the first accepted."""
+    settings: dict[str, Any] = {"cds_issuers": {ISSUER: JWKS_URL}, "cds_base_url": BASE}
+    with (
+        service(tmp_path, transport=jwks, client=REMOTE, **settings) as first,
+        service(tmp_path, transport=jwks, client=REMOTE, **settings) as second,
+    ):
+        once = token()
+        assert call(first, once).status_code == 200
+        refused(call(second, once), "already used")
+        assert call(second, token()).status_code == 200  # a new jti is served
+
+
+def test_the_store_guard_forgets_expired_tokens_and_fails_closed(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'guard.db'}")
+    upgrade(engine)
+    now = [1_000.0]
+    guard = StoreReplayGuard(make_session_factory(engine), clock=lambda: now[0])
+    assert guard.first_use("iss", "a", expires_at=1_100.0)
+    assert not guard.first_use("iss", "a", expires_at=1_100.0)
+    assert guard.first_use("other-iss", "a", expires_at=1_100.0)  # per issuer
+    now[0] = 1_200.0  # expired: forgotten (the JWT check refuses an expired token anyway)
+    assert guard.first_use("iss", "a", expires_at=1_300.0)
+    engine.dispose()
+    broken = StoreReplayGuard(make_session_factory(make_engine(f"sqlite:///{tmp_path}/no.db")))
+    assert not broken.first_use("iss", "b", expires_at=2e9)  # no table: refused, not served
 
 
 def test_a_jwt_without_jti_is_401(client: TestClient) -> None:
