@@ -161,6 +161,14 @@ async def patient_view(
             loc=["body", "context", "patientId"],
         )
     audit.set_patient(f"Patient/{patient_id}")
+    granted = call.fhirAuthorization.patient if call.fhirAuthorization is not None else None
+    if granted is not None and granted.removeprefix("Patient/") != patient_id:
+        # The EHR's token is for another patient than the chart: nothing is pulled with it.
+        raise InvalidInput(
+            "cds.token_patient_mismatch",
+            "fhirAuthorization.patient is not the context's patientId.",
+            loc=["body", "fhirAuthorization", "patient"],
+        )
     server: str | None = None
     if call.fhirServer is not None:
         server = runtime.allow_list.check(call.fhirServer)  # before anything is sent anywhere

@@ -94,6 +94,25 @@ def test_fhir_authorization_without_fhir_server_is_refused(tmp_path: Path) -> No
     assert TOKEN not in response.text
 
 
+def test_a_token_for_another_patient_is_refused_unused(tmp_path: Path) -> None:
+    transport = RecordingTransport()
+    with service(tmp_path, transport=transport, cds_fhir_servers=[ALLOWED]) as client:
+        token = {**authorization(), "patient": "someone-else"}
+        call = hook_call("rectal-early-low", fhirServer=ALLOWED, fhirAuthorization=token)
+        response = client.post(HOOK_URL, json=call)
+        sent_before = len(transport.requests)
+        same = {**authorization(), "patient": "Patient/rectal-early-low"}
+        allowed = hook_call("rectal-early-low", fhirServer=ALLOWED, fhirAuthorization=same)
+        second = client.post(HOOK_URL, json=allowed)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "cds.token_patient_mismatch"
+    assert TOKEN not in response.text and "someone-else" not in response.text
+    # Refused before any pull; the matching token goes on to the (recording) server.
+    assert sent_before == 0
+    assert second.status_code != 422
+    assert len(transport.requests) >= 1
+
+
 def test_a_slow_ehr_gets_no_cards_within_the_deadline(tmp_path: Path) -> None:
     async def never_in_time(request: httpx.Request) -> httpx.Response:
         await asyncio.sleep(30)
