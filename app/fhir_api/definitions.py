@@ -249,7 +249,18 @@ def capability_statement(base: str, date: str) -> FhirJson:
                                 "repeat or comma-separate for several.",
                             },
                         ],
-                        "operation": [{"name": "match", "definition": CODEX_MATCH_OPERATION}],
+                        "operation": [
+                            {
+                                "name": "match",
+                                "definition": CODEX_MATCH_OPERATION,
+                                "documentation": "In: trialMatchClinicalData (a Bundle), and "
+                                "optionally zipCode (US ZIP) or latitude and longitude "
+                                "(decimal degrees, trialmatch's own), travelRadius (miles), "
+                                "phase, recruitmentStatus. Out: trialMatchOutput (a searchset "
+                                "Bundle; each ResearchStudy names its nearest site in the "
+                                "nearest-site extension).",
+                            }
+                        ],
                     },
                     {
                         "type": "StructureDefinition",

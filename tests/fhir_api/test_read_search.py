@@ -35,6 +35,8 @@ def test_the_capability_statement_names_the_operation(client: TestClient) -> Non
     [operation] = study["operation"]
     assert operation["name"] == "match"
     assert operation["definition"].endswith("/OperationDefinition/ClinicalTrialMatchService")
+    for parameter in ("trialMatchClinicalData", "zipCode", "latitude", "travelRadius"):
+        assert parameter in operation["documentation"]
     assert {p["name"] for p in study["searchParam"]} == {"condition", "status"}
 
 
