@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import get_settings
 from app.eligibility.language import Trial
 from app.eligibility.library import Quarantine, compile_or_quarantine
+from app.eligibility.rule_yaml import rule_yaml
 from app.eligibility.trial_file import TrialFileError, read_rule_file
 from app.eligibility.trial_warnings import TrialWarning, trial_warnings
 from app.store.audit_cli import visible
@@ -133,29 +133,6 @@ def list_command(
     typer.echo(f"{len(entries)} trials, {quarantined} quarantined, {warned} with warnings")
 
 
-def _without_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_nulls(v) for v in value]
-    return value
-
-
-def _op_first(value: Any) -> Any:
-    if isinstance(value, dict):
-        ordered = sorted(value.items(), key=lambda item: item[0] != "op")
-        return {k: _op_first(v) for k, v in ordered}
-    if isinstance(value, list):
-        return [_op_first(v) for v in value]
-    return value
-
-
-def _yaml(rule: Any) -> str:
-    """A rule as a trial file would hold it: ``op`` first, unset fields left out."""
-    document = _op_first(_without_nulls(rule))
-    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=96).rstrip()
-
-
 def _show_lines(row: TrialRow) -> Iterator[str]:
     doc = row.document
     quarantine, warnings = assess(doc)
@@ -191,7 +168,7 @@ def _show_lines(row: TrialRow) -> Iterator[str]:
         yield f"  text: {c.get('text')}"
         if c.get("rule") is not None:
             yield "  rule:"
-            yield from (f"    {line}" for line in _yaml(c["rule"]).splitlines())
+            yield from (f"    {line}" for line in rule_yaml(c["rule"]).splitlines())
         else:
             yield "  rule: none (review: for a person to decide)"
         if c.get("note"):
