@@ -200,7 +200,8 @@ def _encodings(row: TrialRow) -> dict[str, str]:
     return {c["id"]: c.get("encoding", "curated") for c in criteria}
 
 
-def _summary(row: TrialRow) -> TrialSummary:
+def trial_summary(row: TrialRow) -> TrialSummary:
+    """The list entry of a stored trial (also what the trial library pages show, app/ui)."""
     counts = Counter(_encodings(row).values())
     return TrialSummary(
         nct_id=row.nct_id,
@@ -255,7 +256,7 @@ def list_trials_route(
         session, condition=condition, statuses=status or (), limit=limit, offset=offset
     )
     return TrialList(
-        items=[_summary(row) for row in page.items],
+        items=[trial_summary(row) for row in page.items],
         paging=Paging(total=page.total, limit=page.limit, offset=page.offset),
     )
 
@@ -283,9 +284,14 @@ def get_trial_route(
     row = get_trial(session, trial_id)
     if row is None:
         raise NotFound("trial.not_found", "No trial has this id.", loc=["path", "trial_id"])
+    return trial_detail(row)
+
+
+def trial_detail(row: TrialRow) -> TrialDetail:
+    """One stored trial with every criterion (also what the trial page shows, app/ui)."""
     encodings = _encodings(row)
     return TrialDetail(
-        **_summary(row).model_dump(),
+        **trial_summary(row).model_dump(),
         official_title=row.official_title,
         start_date=row.start_date,
         end_date=row.end_date,

@@ -7,6 +7,7 @@ Example::
         upsert_trial(session, trial, source="NCT01234567.yaml")   # "unchanged"
     with sessions() as session:
         page = list_trials(session, condition="rectal", statuses=["RECRUITING"], limit=20)
+        library_phases(session)                                   # ["PHASE2", "PHASE3"]
         page.total, [row.nct_id for row in page.items]
         get_trial(session, "NCT01234567")                         # TrialRow, or None
     with sessions.begin() as session:
@@ -48,10 +49,12 @@ def list_trials(
     *,
     condition: str | None = None,
     statuses: Collection[str] = (),
+    phases: Collection[str] = (),
     limit: int = 20,
     offset: int = 0,
 ) -> TrialPage:
-    """Trials ordered by NCT id. `condition` matches any part of a condition, any case."""
+    """Trials ordered by NCT id. `condition` matches any part of a condition, any case;
+    `statuses` and `phases` match exactly (any of them)."""
     query = select(TrialRow)
     if condition:
         query = query.where(
@@ -59,6 +62,8 @@ def list_trials(
         )
     if statuses:
         query = query.where(TrialRow.status.in_(list(statuses)))
+    if phases:
+        query = query.where(TrialRow.phase.in_(list(phases)))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.options(selectinload(TrialRow.conditions))
@@ -81,6 +86,17 @@ def get_trial(session: Session, nct_id: str) -> TrialRow | None:
             selectinload(TrialRow.criteria),
         )
     )
+
+
+def library_phases(session: Session) -> list[str]:
+    """The phases the stored trials name, sorted: the choices of a phase filter."""
+    rows = session.scalars(
+        select(TrialRow.phase)
+        .where(TrialRow.phase.is_not(None))
+        .distinct()
+        .order_by(TrialRow.phase)
+    )
+    return [phase for phase in rows if phase is not None]
 
 
 def count_trials(session: Session) -> int:
