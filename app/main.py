@@ -49,6 +49,7 @@ from app.store.loader import load_directory
 from app.store.migrate import upgrade
 from app.store.repository import count_trials
 from app.store.session import make_engine, make_session_factory
+from app.ui import routes as ui_routes
 
 log = logging.getLogger("trialmatch")
 
@@ -228,6 +229,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(patients.router)
     app.include_router(fhir_routes.router)
     app.include_router(cds_routes.router)
+    app.include_router(ui_routes.router, include_in_schema=False)
+    app.include_router(ui_routes.assets, include_in_schema=False)
     return app
 
 

@@ -11,6 +11,8 @@ The HTML pages are the docs (app/api/docs.py): Swagger UI and ReDoc, whose scrip
 and fonts the service serves itself. Their policy allows this origin and nothing else, so a
 page cannot reach out to the internet even by mistake; their inline bootstrap script and
 styles need 'unsafe-inline', ReDoc's search worker a blob: URL, and both draw data: images.
+The coordinator's pages (app/ui, under /ui/) have no script at all: their policy allows only
+this origin's style sheet and images, and their GET forms back to this origin.
 """
 
 from __future__ import annotations
@@ -32,6 +34,16 @@ _HTML_CSP = (
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 
+_UI_PREFIX = "/ui/"
+_UI_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def _html_policy(path: str) -> str:
+    return _UI_CSP if path.startswith(_UI_PREFIX) else _HTML_CSP
+
 
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, hsts_seconds: int = 0) -> None:
@@ -49,7 +61,8 @@ class SecurityHeadersMiddleware:
                 for name, value in _FIXED.items():
                     headers[name] = value
                 html = headers.get("content-type", "").startswith("text/html")
-                headers.setdefault("Content-Security-Policy", _HTML_CSP if html else _API_CSP)
+                policy = _html_policy(scope.get("path", "")) if html else _API_CSP
+                headers.setdefault("Content-Security-Policy", policy)
                 headers.setdefault("Cache-Control", "no-store")
                 if self.hsts:
                     headers["Strict-Transport-Security"] = self.hsts
