@@ -16,10 +16,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.facts.model import UnreadableFact
+from app.facts.normalize import normalize
 from app.fhir.bundle import read_bundle
 from app.matching.models import MatchResponse
 from app.matching.service import MatchOptions, match_record
-from tests.factories import LOINC, bundle, condition, lab, observation
+from tests.factories import LOINC, bundle, condition, lab, observation, record_of
 from tests.properties.test_safety_invariants import BUNDLES, statuses, verdicts
 from tests.scenarios.pipeline import seed_library
 
@@ -108,3 +110,41 @@ def test_older_results_are_counted_not_read() -> None:
     broken["valueQuantity"] = {"value": "n/a"}
     latest, everything = _both(bundle(broken, newest, *old))
     assert verdicts(latest) == verdicts(everything)
+
+
+def test_a_newest_result_whose_value_is_a_string_blocks_the_older_ones() -> None:
+    # Some interfaces send the number as a JSON string: unreadable, never skipped over.
+    newest = lab("718-7", 9.1, "g/dL", when="2026-11-21")
+    newest["valueQuantity"]["value"] = "9.1"
+    # The next newest is fresh (2 days older): read alone it would decide the criterion.
+    older = [lab("718-7", 13.0, "g/dL", when="2026-11-19")]
+    older += [lab("718-7", 13.0, "g/dL", when=f"2026-0{m}-01") for m in range(1, 8)]
+    _check(bundle(newest, *older))
+    facts = normalize(record_of(newest, *older), AS_OF, lab_history=False)
+    [unread] = [f for f in facts.facts if isinstance(f, UnreadableFact)]
+    assert (unread.key, unread.effective) == ("hemoglobin", date(2026, 11, 21))
+    assert [f.value for f in facts.labs("hemoglobin")] == [130.0]  # the next newest only
+    assert facts.history_not_read == 7
+    # No verdict passes on the older hemoglobin: the unreadable newer one stands in the way.
+    latest, _ = _both(bundle(newest, *older))
+    older_ids = {f"Observation/{o['id']}" for o in older}
+    passes_on_older = [
+        c
+        for m in latest.matches
+        for c in m.criteria
+        if c.outcome == "pass" and older_ids & set(c.evidence)
+    ]
+    assert passes_on_older == []
+
+
+def test_a_result_dated_by_its_period_start_with_an_offset_is_the_newest() -> None:
+    newest = lab("718-7", 9.0, "g/dL", when="2026-11-20")
+    del newest["effectiveDateTime"]
+    newest["effectivePeriod"] = {"start": "2026-11-20T23:30:00-05:00"}
+    older = [lab("718-7", 14.0, "g/dL", when=f"2025-{m:02d}-01") for m in range(1, 13)]
+    _check(bundle(newest, *older))
+    facts = normalize(record_of(newest, *older), AS_OF, lab_history=False)
+    assert [(f.value, f.effective) for f in facts.labs("hemoglobin")] == [
+        (90.0, date(2026, 11, 20))
+    ]
+    assert facts.history_not_read == 12
