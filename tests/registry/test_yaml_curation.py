@@ -102,6 +102,8 @@ def test_a_hand_curated_draft_stays_curated_through_load_and_reimport(
     assert new_text in SHORT_ELIGIBILITY.replace("Aged 18", "Aged 21")
     kept = stored(cli_store)["inc-1"]
     assert kept == curated["inc-1"].model_copy(update={"registry_text": new_text})
+    shown = runner.invoke(cli, ["trials", "show", NCT])
+    assert f"  registry text now (changed since curation): {new_text}" in shown.output
 
 
 def test_a_file_that_undoes_a_curation_loads_with_a_warning(
