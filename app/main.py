@@ -30,7 +30,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api import docs, health, match, patients, trials
+from app.api import docs, health, match, patients, trials, workflow
 from app.api.route_template import route_template
 from app.cds_hooks import routes as cds_routes
 from app.cds_hooks.runtime import CdsHooksRuntime
@@ -238,6 +238,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(trials.router)
     app.include_router(match.router)
     app.include_router(patients.router)
+    app.include_router(workflow.router)
     app.include_router(fhir_routes.router)
     app.include_router(cds_routes.router)
     app.include_router(ui_login.router, include_in_schema=False)
