@@ -196,6 +196,8 @@ def test_the_partial_renders_for_another_page_per_trial() -> None:
     assert len(ids) == len(set(ids)) == 4  # status and note, per trial: no clash
     assert all(f'<label for="{i}">' in html for i in ids)
     assert html.count("<option ") == 2 * 8 and " selected" not in html
+    # Two "Status" fields on one page: each label tells a screen reader which one it is.
+    assert 'Status<span class="sr-only"> of Patient/123 on NCT06122493</span>' in html
 
 
 def test_the_trial_page_links_to_its_workflow(local: TestClient) -> None:
