@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -104,10 +105,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_service(tmp_dir: Path) -> Iterator[str]:
+def live_service(tmp_dir: Path, **settings_overrides: Any) -> Iterator[str]:
     """The real app under uvicorn in a thread on a free loopback port; yields its base URL.
 
-    A new SQLite store in `tmp_dir`, loaded from the bundled library (criteria/) on start.
+    A new SQLite store in `tmp_dir`, loaded from the bundled library (criteria/) on start;
+    `settings_overrides` are further `Settings` (``api_keys=...`` to require a sign-in).
     """
     port = free_port()
     settings = Settings(
@@ -116,6 +118,7 @@ def live_service(tmp_dir: Path) -> Iterator[str]:
         port=port,
         # A test clicks faster than a person; the limiter is tested on its own.
         rate_limit_per_minute=0,
+        **settings_overrides,
     )
     config = uvicorn.Config(
         create_app(settings), host="127.0.0.1", port=port, loop="asyncio", log_level="warning"
