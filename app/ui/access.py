@@ -155,6 +155,10 @@ def _same_origin(request: Request) -> bool:
     if site is not None and site not in ("same-origin", "none"):
         return False
     origin = request.headers.get("origin")
+    if origin == "null":
+        # Under our Referrer-Policy: no-referrer a browser sends "Origin: null" even with its
+        # own page's POST; it means "not said", and only Sec-Fetch-Site may then vouch.
+        return site == "same-origin"
     # No Origin (some browsers on same-origin POSTs): the token alone decides.
     return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
 

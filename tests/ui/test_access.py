@@ -152,6 +152,9 @@ def test_a_header_credential_wins_over_the_cookie_and_a_bad_one_is_refused(
         {"data": {"csrf_token": "x" * 43}, "headers": {}},  # someone else's guess
         {"data": None, "headers": {"Origin": "https://evil.example"}},  # right token, wrong site
         {"data": None, "headers": {"Sec-Fetch-Site": "cross-site"}},
+        # "null" (a sandboxed frame, or no-referrer) vouches for nothing on its own.
+        {"data": None, "headers": {"Origin": "null"}},
+        {"data": None, "headers": {"Origin": "null", "Sec-Fetch-Site": "cross-site"}},
     ],
 )
 def test_a_form_without_its_csrf_token_or_from_another_site_is_refused(
@@ -177,6 +180,19 @@ def test_the_same_origin_is_accepted(remote: TestClient) -> None:
         "/ui/login",
         data={"credential": READER_KEY, "csrf_token": csrf_of(form.text)},
         headers={"Origin": "http://tm.test", "Sec-Fetch-Site": "same-origin"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+
+
+def test_a_browser_s_own_post_under_no_referrer_is_accepted(remote: TestClient) -> None:
+    # What Chromium sends with our pages' forms (Referrer-Policy: no-referrer): Origin null.
+    form = remote.get("/ui/login")
+    assert form.headers["referrer-policy"] == "no-referrer"
+    response = remote.post(
+        "/ui/login",
+        data={"credential": READER_KEY, "csrf_token": csrf_of(form.text)},
+        headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"},
         follow_redirects=False,
     )
     assert response.status_code == 303
