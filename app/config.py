@@ -188,6 +188,14 @@ class Settings(BaseSettings):
         ge=0,
         description="Strict-Transport-Security max-age; set it when served over HTTPS only.",
     )
+    # The coordinator's pages (app/ui/).
+    ui_session_seconds: int = Field(
+        default=28800,
+        ge=60,
+        le=7 * 86400,
+        description="A browser session of the coordinator's pages ends this long after "
+        "sign-in (or when the credential it signed in with expires, if sooner).",
+    )
     public_base_url: str | None = Field(
         default=None,
         pattern=r"^https?://[^?#]+$",

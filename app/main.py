@@ -26,7 +26,7 @@ import anyio
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -49,7 +49,10 @@ from app.store.loader import load_directory
 from app.store.migrate import upgrade
 from app.store.repository import count_trials
 from app.store.session import make_engine, make_session_factory
+from app.ui import login as ui_login
 from app.ui import routes as ui_routes
+from app.ui.errors import ui_api_error, ui_validation_error
+from app.ui.pages import error_page, is_ui_path
 
 log = logging.getLogger("trialmatch")
 
@@ -80,12 +83,17 @@ def _error_response(
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    # Under /ui/ the same refusals are pages (app/ui/errors.py): a person reads them.
     @app.exception_handler(ApiError)
-    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+    async def api_error(request: Request, exc: ApiError) -> Response:
+        if is_ui_path(request):
+            return ui_api_error(request, exc)
         return _error_response(exc.status_code, exc.details, exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if is_ui_path(request):
+            return ui_validation_error(request, exc)
         # FastAPI's own messages describe the schema, but `input` may echo patient data:
         # keep type, loc and msg only.
         details = [
@@ -99,22 +107,25 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error_response(422, details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         message = {404: "No such resource.", 405: "Method not allowed on this resource."}.get(
             exc.status_code, "The request could not be served."
         )
+        if is_ui_path(request):
+            return error_page(request, exc.status_code, f"request.{kind}", message)
         return _error_response(exc.status_code, [ErrorDetail(type=f"request.{kind}", msg=message)])
 
     @app.exception_handler(Exception)
-    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+    async def internal_error(request: Request, exc: Exception) -> Response:
         # Only the exception's class name is logged: its text may hold patient data. So may
         # the path (/v1/patients/{id}/...): the route's template is logged instead.
         where = route_template(request) or "an unrouted path"
         log.error("internal error on %s %s: %s", request.method, where, type(exc).__name__)
-        return _error_response(
-            500, [ErrorDetail(type="internal.error", msg="Internal error; it has been logged.")]
-        )
+        message = "Internal error; it has been logged."
+        if is_ui_path(request):
+            return error_page(request, 500, "internal.error", message)
+        return _error_response(500, [ErrorDetail(type="internal.error", msg=message)])
 
 
 def prepare_database(settings: Settings, engine: Engine) -> None:
@@ -229,6 +240,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(patients.router)
     app.include_router(fhir_routes.router)
     app.include_router(cds_routes.router)
+    app.include_router(ui_login.router, include_in_schema=False)
     app.include_router(ui_routes.router, include_in_schema=False)
     app.include_router(ui_routes.assets, include_in_schema=False)
     return app

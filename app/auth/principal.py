@@ -22,9 +22,12 @@ class Scope(StrEnum):
     MATCH = "trialmatch/match"  # match a posted Bundle
     PATIENT_READ = "trialmatch/patient.read"  # pull a patient from the EHR and match it
     TRIALS_READ = "trialmatch/trials.read"  # read the trial library
+    TRIALS_CURATE = "trialmatch/trials.curate"  # accept, edit or reject a suggested criterion
+    WORKFLOW_WRITE = "trialmatch/workflow.write"  # record what happened to a match
 
 
-AuthMethod = Literal["jwt", "api_key", "loopback"]
+# "session": a browser signed in to the coordinator's pages with one of the others (app/ui).
+AuthMethod = Literal["jwt", "api_key", "loopback", "session"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,9 @@ class Principal:
     client_id: str
     scopes: frozenset[str]
     method: AuthMethod
+    # When the credential stops being good (a JWT's exp, POSIX seconds); None: no end of its
+    # own. A browser session made with it ends no later.
+    expires_at: float | None = None
 
     def has(self, scope: str) -> bool:
         return scope in self.scopes

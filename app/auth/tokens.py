@@ -73,7 +73,13 @@ class TokenVerifier:
             raise InvalidToken("malformed token") from None
         claims = decoded.claims
         self._check_claims(claims)
-        return Principal(client_id=_client_id(claims), scopes=_scopes(claims), method="jwt")
+        expires = claims.get("exp")
+        return Principal(
+            client_id=_client_id(claims),
+            scopes=_scopes(claims),
+            method="jwt",
+            expires_at=float(expires) if isinstance(expires, int | float) else None,
+        )
 
     def _check_claims(self, claims: dict[str, Any]) -> None:
         registry = jwt.JWTClaimsRegistry(

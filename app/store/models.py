@@ -196,3 +196,22 @@ class JwtUseRow(Base):
     issuer: Mapped[str] = mapped_column(String(512), primary_key=True)
     jti: Mapped[str] = mapped_column(String(256), primary_key=True)
     expires_at: Mapped[float] = mapped_column(Float, index=True)  # POSIX seconds
+
+
+class UiSessionRow(Base):
+    """A browser signed in to the coordinator's pages (migration 0006; app/store/ui_sessions.py).
+
+    Only the SHA-256 of the cookie's random id is kept, so a copy of the table opens no
+    session. A row with no ``client_id`` is a browser not signed in yet: it holds only the
+    CSRF token its sign-in form is checked against.
+    """
+
+    __tablename__ = "ui_sessions"
+
+    id_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str | None] = mapped_column(Text)
+    scopes: Mapped[str] = mapped_column(Text)  # space-separated, as in an OAuth scope claim
+    auth_method: Mapped[str | None] = mapped_column(String(16))  # how the sign-in proved it
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[float] = mapped_column(Float)  # POSIX seconds
+    expires_at: Mapped[float] = mapped_column(Float, index=True)

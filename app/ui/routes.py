@@ -11,9 +11,10 @@ Example::
 
 Read-only, no patient data. The pages read what ``/v1/trials`` reads (`list_trials`,
 `get_trial`, `trial_summary`, `trial_detail`): one code path. Every route of `router` needs
-the scope ``trialmatch/trials.read``, as the API's do; `assets` serves the style sheet, which
-holds nothing of the library, unguarded. An unknown or malformed NCT id answers an HTML 404
-that names the id only when it has the NCT form (and then escaped, as every value is).
+the scope ``trialmatch/trials.read``, as the API's do (app/ui/access.py); `assets` serves
+the style sheet, which holds nothing of the library, unguarded. An unknown or malformed NCT
+id answers an HTML 404 that names the id only when it has the NCT form (and then escaped,
+as every value is).
 """
 
 from __future__ import annotations
@@ -23,17 +24,16 @@ from pathlib import Path
 from typing import Annotated, Any, get_args
 from urllib.parse import urlencode
 
-import jinja2
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
 from app.api.deps import SessionDep
 from app.api.trials import trial_detail, trial_summary
-from app.auth import Scope, require_scope
 from app.eligibility.language import RecruitmentStatus
 from app.eligibility.rule_yaml import rule_yaml
 from app.store.repository import get_trial, library_phases, list_trials
+from app.ui.access import TrialsReadUiPrincipal
+from app.ui.pages import render
 
 _HERE = Path(__file__).parent
 STYLESHEET = _HERE / "static" / "trialmatch.css"
@@ -41,20 +41,7 @@ PAGE_SIZE = 50
 NCT_ID = re.compile(r"NCT\d{8}")
 STATUSES: tuple[str, ...] = get_args(RecruitmentStatus)
 
-# Autoescaping on for every template: criterion text comes from registry records.
-templates = Jinja2Templates(
-    env=jinja2.Environment(
-        loader=jinja2.FileSystemLoader(_HERE / "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
-)
-
-router = APIRouter(
-    prefix="/ui/trials",
-    include_in_schema=False,
-    dependencies=[Depends(require_scope(Scope.TRIALS_READ))],
-)
+router = APIRouter(prefix="/ui/trials", include_in_schema=False)
 assets = APIRouter(prefix="/ui/static", include_in_schema=False)
 
 
@@ -70,6 +57,7 @@ def _blank_is_none(value: str | None) -> str | None:
 @router.get("", response_class=HTMLResponse)
 def trial_list_page(
     request: Request,
+    principal: TrialsReadUiPrincipal,
     session: SessionDep,
     condition: Annotated[str | None, Query(max_length=200)] = None,
     status: Annotated[str | None, Query(max_length=40)] = None,
@@ -87,7 +75,7 @@ def trial_list_page(
     if status is not None and status not in STATUSES:
         # A hand-made URL: say so on the page rather than list every trial.
         context |= {"error": "Unknown recruitment status.", "trials": [], "total": 0}
-        return templates.TemplateResponse(request, "trials.html", context, status_code=422)
+        return render(request, "trials.html", context, status_code=422)
     page = list_trials(
         session,
         condition=condition,
@@ -109,21 +97,20 @@ def trial_list_page(
         "previous": link(max(offset - PAGE_SIZE, 0)) if offset > 0 else None,
         "next": link(offset + PAGE_SIZE) if offset + PAGE_SIZE < page.total else None,
     }
-    return templates.TemplateResponse(request, "trials.html", context)
+    return render(request, "trials.html", context)
 
 
 @router.get("/{nct_id}", response_class=HTMLResponse)
 def trial_page(
     request: Request,
+    principal: TrialsReadUiPrincipal,
     session: SessionDep,
     nct_id: str,
 ) -> HTMLResponse:
     row = get_trial(session, nct_id) if NCT_ID.fullmatch(nct_id) else None
     if row is None:
         shown = nct_id if NCT_ID.fullmatch(nct_id) else None
-        return templates.TemplateResponse(
-            request, "not_found.html", {"nct_id": shown}, status_code=404
-        )
+        return render(request, "not_found.html", {"nct_id": shown}, status_code=404)
     detail = trial_detail(row)
     # Note and curator live in the stored document; the API's model does not carry them.
     stored = {
@@ -140,6 +127,4 @@ def trial_page(
         }
         for criterion in detail.criteria
     ]
-    return templates.TemplateResponse(
-        request, "trial.html", {"trial": detail, "criteria": criteria}
-    )
+    return render(request, "trial.html", {"trial": detail, "criteria": criteria})

@@ -166,10 +166,18 @@ def remote(database_url: str) -> Iterator[TestClient]:
     [("/ui/trials", "/v1/trials"), ("/ui/trials/NCT90000001", "/v1/trials/NCT90000001")],
 )
 def test_a_remote_caller_is_refused_like_the_api(remote: TestClient, page: str, api: str) -> None:
-    for headers, status in (({}, 401), ({"X-API-Key": MATCHER_KEY}, 403)):
-        refused, expected = remote.get(page, headers=headers), remote.get(api, headers=headers)
-        assert refused.status_code == expected.status_code == status
-        assert refused.json()["detail"] == expected.json()["detail"]
+    # No credential: the API answers 401, the page sends the person to sign in.
+    assert remote.get(api).status_code == 401
+    anonymous = remote.get(page, follow_redirects=False)
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"] == f"/ui/login?next={page.replace('/', '%2F')}"
+    # A credential without the scope: 403 from both, the page in HTML with the same type.
+    assert remote.get(api, headers={"X-API-Key": MATCHER_KEY}).status_code == 403
+    refused = remote.get(page, headers={"X-API-Key": MATCHER_KEY})
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("text/html")
+    assert "auth.insufficient_scope" in refused.text
+    assert "NCT90000001" not in refused.text.split("<main>")[1] or page == "/ui/trials"
     allowed = remote.get(page, headers={"X-API-Key": READER_KEY})
     assert allowed.status_code == 200
     assert "NCT90000001" in allowed.text
