@@ -43,7 +43,7 @@ from app.matching.models import MatchResponse, TrialMatch
 from app.matching.service import MatchOptions, match_record
 from app.ui.fact_words import FAMILIES, IN_HEADLINE, details, family_of, headline
 from app.ui.match_report import match_report
-from app.ui.routes import templates
+from app.ui.pages import templates
 from tests.ui.report_html import Element, parse_html
 
 LIBRARY = load_library(REPO_ROOT / "criteria")
@@ -73,7 +73,10 @@ def matched(body: bytes | dict[str, Any], **options: Any) -> MatchResponse:
 
 
 def render(response: MatchResponse) -> str:
-    return templates.env.get_template("match_report.html").render(report=match_report(response))
+    """The page as a route renders it (app/ui/pages.py adds principal and csrf_token)."""
+    template = templates.env.get_template("match_report.html")
+    context = {"principal": None, "csrf_token": "", "source": "a posted Bundle"}
+    return template.render(report=match_report(response), kept_until=None, **context)
 
 
 def badge_text(element: Element, kind: str) -> str:
