@@ -29,7 +29,7 @@ from app.api.patients import get_fhir_client
 from app.errors import ApiError, InvalidInput
 from app.fhir.bundle import read_bundle
 from app.fhir.record import FHIR_ID, PatientRecord
-from app.limits.body import ParsedBody, check_json
+from app.limits.body import check_json
 from app.matching.data_needs import observation_codes
 from app.matching.models import MatchResponse
 from app.matching.service import MatchOptions, match_record
@@ -80,8 +80,8 @@ def _read_posted(data: bytes, max_json_depth: int) -> PatientRecord:
     checked = check_json(data, max_json_depth)
     if isinstance(checked, ApiError):
         raise checked
-    parsed = checked.value if isinstance(checked, ParsedBody) else None
-    return read_bundle(parsed if isinstance(parsed, dict) else data)
+    # Not an object: the reader's own refusal (bundle.invalid) from the bytes.
+    return read_bundle(checked.value if isinstance(checked.value, dict) else data)
 
 
 @router.post("/match", response_class=HTMLResponse, dependencies=[CsrfChecked])
