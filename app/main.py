@@ -30,7 +30,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api import docs, health, match, patients, trials
+from app.api import docs, health, match, patients, trials, workflow
 from app.api.route_template import route_template
 from app.cds_hooks import routes as cds_routes
 from app.cds_hooks.runtime import CdsHooksRuntime
@@ -49,9 +49,11 @@ from app.store.loader import load_directory
 from app.store.migrate import upgrade
 from app.store.repository import count_trials
 from app.store.session import make_engine, make_session_factory
+from app.ui import curation as ui_curation
 from app.ui import login as ui_login
 from app.ui import match_routes as ui_match
 from app.ui import routes as ui_routes
+from app.ui import workflow as ui_workflow
 from app.ui.errors import ui_api_error, ui_validation_error
 from app.ui.pages import error_page, is_ui_path
 
@@ -239,12 +241,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(trials.router)
     app.include_router(match.router)
     app.include_router(patients.router)
+    app.include_router(workflow.router)
     app.include_router(fhir_routes.router)
     app.include_router(cds_routes.router)
     app.include_router(ui_login.router, include_in_schema=False)
     app.include_router(ui_routes.router, include_in_schema=False)
     app.include_router(ui_match.router, include_in_schema=False)
     app.include_router(ui_routes.assets, include_in_schema=False)
+    app.include_router(ui_curation.router, include_in_schema=False)
+    app.include_router(ui_workflow.router, include_in_schema=False)
     return app
 
 

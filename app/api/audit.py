@@ -13,7 +13,8 @@ A route that touches patient data declares it AFTER its auth dependency, and fil
 
 When the route is done the row is written: time, client and how it authenticated, method,
 route TEMPLATE (never the raw path, which may hold a patient id), patient reference, status,
-outcome (``ok`` or the stable error type), trials returned, duration. It is written when the
+outcome (``ok`` or the stable error type), trials returned, duration, and the trial when the
+route names one (``audit.set_trial``, the match workflow's routes). It is written when the
 route raises too (except for the body refusals of `UNREAD_BODY_REFUSALS`, which a large
 Bundle meets in the match process rather than in the middleware): an `ApiError` gives its
 status and type, FastAPI's validation of the
@@ -45,6 +46,7 @@ connection to write its row.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -78,12 +80,20 @@ class RequestAudit:
     def __init__(self) -> None:
         self.patient_ref: str | None = None
         self.trials_returned: int | None = None
+        self.trial_ref: str | None = None
 
     def set_patient(self, ref: str) -> None:
         """The patient this request is about, e.g. ``Patient/123`` (at most 256 characters)."""
         if not ref or len(ref) > PATIENT_REF_MAX:
             raise ValueError("a patient reference is 1 to 256 characters")
         self.patient_ref = ref
+
+    def set_trial(self, nct_id: str) -> None:
+        """The one trial this request is about (the match workflow's routes), e.g.
+        ``NCT06949098``: its ``trial_ref``."""
+        if not re.fullmatch(r"NCT\d{8}", nct_id):
+            raise ValueError("a trial reference is an NCT id")
+        self.trial_ref = nct_id
 
     def set_trials_returned(self, count: int) -> None:
         if count < 0:
@@ -144,6 +154,7 @@ async def audited_request(request: Request, response: Response) -> AsyncIterator
             outcome=outcome,
             trials_returned=audit.trials_returned,
             duration_ms=round((time.perf_counter() - started) * 1000),
+            trial_ref=audit.trial_ref,
         )
 
     try:

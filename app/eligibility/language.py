@@ -466,7 +466,8 @@ class Criterion(Strict):
     registry's structured fields, for a person to accept; ``text``, nobody: the registry's
     words only, review-only. A trial with any criterion that is not curated is never
     ``eligible`` (at most ``possibly_eligible``). ``curated_by`` and ``curated_at`` say who
-    curated it and when (set by ``trialmatch trials curate``)."""
+    curated it and when (set by ``trialmatch trials curate``); ``registry_text`` the registry's
+    newer words when they changed since (set by a re-import, until a person edits it)."""
 
     id: str = Field(
         pattern=r"^(inc|exc)-\d+(\.[a-z])?$",
@@ -509,6 +510,14 @@ class Criterion(Strict):
         description="When it was curated (ISO 8601 with an offset); only on a curated criterion.",
         examples=["2026-11-23T09:30:00Z"],
     )
+    registry_text: str | None = Field(
+        default=None,
+        description=(
+            "The registry's text when it changed after a person curated the criterion (set by "
+            "`trialmatch trials import`): `text` is still the text the rule was curated "
+            "against. Only on a curated criterion; an edit takes it up as the text."
+        ),
+    )
 
     @model_validator(mode="after")
     def _rule_or_review(self) -> Self:
@@ -522,6 +531,8 @@ class Criterion(Strict):
             raise ValueError("a criterion needs a rule, or review: true")
         if self.encoding != "curated" and (self.curated_by or self.curated_at):
             raise ValueError("curated_by and curated_at belong to a curated criterion")
+        if self.encoding != "curated" and self.registry_text is not None:
+            raise ValueError("registry_text belongs to a curated criterion")
         prefix = "inc-" if self.type == "inclusion" else "exc-"
         if not self.id.startswith(prefix):
             raise ValueError(f"an {self.type} criterion's id starts with {prefix!r}")

@@ -239,7 +239,16 @@ def read_rule_file(path: Path) -> Rule:
     """One rule in a YAML file (what ``trialmatch trials curate --edit`` reads), checked as a
     criterion's rule in a trial file is: the Rule model, no key twice, compiling. Raises
     TrialFileError naming the file and line."""
-    data, root = read_yaml(path)
+    return _rule(*read_yaml(path), path)
+
+
+def parse_rule(text: str, path: Path) -> Rule:
+    """One rule in YAML `text` (what the curation page's form sends), checked as
+    `read_rule_file` checks a file; `path` names it in problems."""
+    return _rule(*parse_yaml(text, path), path)
+
+
+def _rule(data: Any, root: yaml.Node, path: Path) -> Rule:
     problems = _duplicate_keys(path, root, ())
     if problems:
         raise TrialFileError(problems)

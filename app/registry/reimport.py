@@ -6,10 +6,12 @@ Example::
     merged.trial                        # registry metadata and uncurated criteria from the
                                         # draft; every curated criterion from the store
     merged.flags                        # ["inc-3: curated, but the registry's text changed ..."]
+    merged.trial.criteria[3].registry_text   # the registry's new words; .text: the curated ones
 
 Rules: a stored criterion with encoding ``curated`` is never replaced. When the draft's
 verbatim text for its id differs, or the registry no longer has the id, it is kept as
-curated and flagged (printed by the import, every time, until a person edits it).
+curated and flagged (printed by the import, every time, until a person edits it); a changed
+text is kept beside it as ``registry_text`` (the curation page shows both).
 Suggested and text criteria are the registry's and follow it. ``applies_to`` is kept from
 the store when the criterion it names is curated; the registry's is not taken up when the
 criterion it would name is curated in the store (a person rejected that site reading).
@@ -46,11 +48,17 @@ def merge(draft: Trial, stored: Trial | None) -> Merged:
         if kept is None:
             criteria.append(criterion)
             continue
-        if kept.text != criterion.text:
+        changed = kept.text != criterion.text
+        if changed:
             flags.append(
                 f"{kept.id}: curated, but the registry's text changed since: kept as curated "
                 "until a person looks"
             )
+        # The registry's newer words beside the curated ones, for the curation page; gone
+        # again when the registry goes back to the curated text.
+        registry_text = criterion.text if changed else None
+        if kept.registry_text != registry_text:
+            kept = kept.model_copy(update={"registry_text": registry_text})
         criteria.append(kept)
     for kept in curated.values():
         flags.append(f"{kept.id}: curated, but no longer in the registry's text: kept")

@@ -14,7 +14,9 @@ Example::
 
 A curation (`app.store.curation`, ``trialmatch trials curate``) writes a row too, in the
 same transaction as the trial it changes: ``client_id`` is the curator named with ``--by``,
-``auth_method`` and ``method`` ``cli``, ``route`` the command, ``status`` its exit status (0),
+``auth_method`` and ``method`` ``cli``, ``route`` the command, ``status`` its exit status (0)
+(from the curation page: the principal's client id and method, ``POST``, the route template
+``/ui/trials/{nct_id}/criteria/{criterion_id}/curation`` and 303),
 ``outcome`` ``curation.accepted`` / ``curation.rejected`` / ``curation.edited``, and
 ``trial_ref``, ``criterion_ref`` and ``change`` (the criterion before and after) say what::
 

@@ -16,10 +16,14 @@ The actions (``trialmatch trials curate NCT CRITERION --accept | --reject | --ed
   can be rejected too: a person confirms that only a person can decide it.
 - `Edit`: the criterion, whatever its encoding, becomes curated with a new rule (read by
   `app.eligibility.trial_file.read_rule_file`: the Rule model, compiled as in a trial file).
+  When a re-import kept the registry's changed words beside a curated criterion
+  (``registry_text``), the edit takes them up as its text: the curator read both.
 
 Each sets ``curated_by`` and ``curated_at`` on the criterion, passes the whole trial through
 the one trial-file validator (`validate_trial`) before anything is written, then upserts it
 and appends one audit row (`app.store.audit`) in the caller's transaction: both or neither.
+The row's route is the command's (`CLI`) unless the caller names its own `Channel` (the
+curation page: its route template, ``POST``, the principal's method, status 303).
 A refusal raises `CurationError` (a stable type, and a message about our own trial data).
 
 The library index follows the curation. When the criterion is the one ``applies_to`` names,
@@ -73,6 +77,20 @@ class Edit:
 Action = Accept | Reject | Edit
 
 
+@dataclass(frozen=True)
+class Channel:
+    """Where a curation came from, for its audit row: the command (`CLI`), or a page's
+    route template, request method, how the person signed in and the page's answer."""
+
+    route: str
+    method: str = "cli"
+    auth_method: str = "cli"
+    status: int = 0
+
+
+CLI = Channel(ROUTE)
+
+
 class CurationError(ValueError):
     """A curation refused; nothing was written. ``type`` is stable."""
 
@@ -115,6 +133,9 @@ def _curated(
         update = {"rule": None, "review": True, "note": note or kept}
     else:
         update = {"rule": action.rule, "review": False, "note": note}
+        if criterion.registry_text is not None:
+            # The curator edits against the registry's current words (the page shows both).
+            update |= {"text": criterion.registry_text, "registry_text": None}
     update |= {"encoding": "curated", "curated_by": by, "curated_at": at}
     return Criterion.model_validate(criterion.model_copy(update=update).model_dump())
 
@@ -143,6 +164,7 @@ def curate(
     by: str,
     note: str | None = None,
     now: datetime | None = None,
+    channel: Channel = CLI,
 ) -> Curated:
     """Curate one criterion of a stored trial, and append its audit row; raises
     CurationError (nothing written, if the caller's transaction ends with the error)."""
@@ -182,11 +204,11 @@ def curate(
         AuditEvent(
             at=at,
             client_id=by,
-            auth_method="cli",
-            method="cli",
-            route=ROUTE,
+            auth_method=channel.auth_method,
+            method=channel.method,
+            route=channel.route,
             patient_ref=None,
-            status=0,
+            status=channel.status,
             outcome=OUTCOMES[action.name],
             trials_returned=None,
             duration_ms=round((time.monotonic() - started) * 1000),

@@ -10,8 +10,10 @@ file twice writes nothing. Example::
         [c.criterion_id for c in trial.criteria]      # ["inc-1", "inc-2.a", "exc-1"]
 
 ``audit_events`` is the append-only audit trail (app/store/audit.py): one row per request
-that touched patient data (the only place patient references are kept), and one per
-curation of a trial's criterion.
+that touched patient data, and one per curation of a trial's criterion.
+``match_workflow_events`` (app/store/workflow.py), also append-only, holds what coordinators
+recorded about a patient's match to a trial. These two tables are the only places patient
+references are kept.
 
 Migrations in ``migrations/`` create these tables; `tests/store/test_migrations.py`
 fails when the two disagree.
@@ -219,7 +221,7 @@ class UiSessionRow(Base):
 
 class MatchReportRow(Base):
     """A match response kept for a short time, so that a CDS Hooks card can link to its
-    report page (migration 0007; app/store/match_reports.py).
+    report page (migration 0008; app/store/match_reports.py).
 
     The key is the SHA-256 of the report's random id: the id, which the link carries, is
     not in the store, so the table alone opens no report. ``patient_ref`` is for the audit
@@ -232,3 +234,26 @@ class MatchReportRow(Base):
     response: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     created_at: Mapped[float] = mapped_column(Float)  # POSIX seconds
     expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class WorkflowEventRow(Base):
+    """What a coordinator recorded about one patient's match to one trial (migration 0007;
+    app/store/workflow.py). Rows are only ever added, never updated or deleted: the latest
+    event of a (trial, patient) is its current status, the earlier ones its history.
+
+    ``nct_id`` is not a foreign key on purpose: the history outlives the trial's place in
+    the library (a trial can be withdrawn and reloaded).
+    """
+
+    __tablename__ = "match_workflow_events"
+    __table_args__ = (
+        Index("ix_match_workflow_events_trial_patient", "nct_id", "patient_ref", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(AuditId, primary_key=True)
+    nct_id: Mapped[str] = mapped_column(String(11))
+    patient_ref: Mapped[str] = mapped_column(String(256))
+    status: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)  # at most 2000 characters (app-checked)
+    recorded_by: Mapped[str] = mapped_column(Text)  # the principal's client id
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -166,6 +166,8 @@ def _show_lines(row: TrialRow) -> Iterator[str]:
         yield ""
         yield f"{c.get('id')}  {c.get('type')}  {c.get('encoding', 'curated')}"
         yield f"  text: {c.get('text')}"
+        if c.get("registry_text") is not None:
+            yield f"  registry text now (changed since curation): {c['registry_text']}"
         if c.get("rule") is not None:
             yield "  rule:"
             yield from (f"    {line}" for line in rule_yaml(c["rule"]).splitlines())

@@ -136,7 +136,10 @@ def test_a_curated_criterion_whose_registry_text_changed_is_flagged_not_overwrit
         "person looks"
     ]
     trial = stored(sessions, "NCT03377387")
-    assert next(c for c in trial.criteria if c.id == "inc-1") == curated
+    # The curated words and rule stay; the registry's new words are kept beside them.
+    new_text = "Aged ≥21 years at signing of informed consent."
+    kept = next(c for c in trial.criteria if c.id == "inc-1")
+    assert kept == curated.model_copy(update={"registry_text": new_text})
     assert trial.minimum_age == 21
     # Flagged again on the next import, until a person edits it.
     (again,) = import_paths([changed], sessions)

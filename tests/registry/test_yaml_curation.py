@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
@@ -96,7 +97,13 @@ def test_a_hand_curated_draft_stays_curated_through_load_and_reimport(
 
     assert flagged.exit_code == 0, flagged.output
     assert "flagged: inc-1: curated, but the registry's text changed since" in flagged.output
-    assert stored(cli_store)["inc-1"] == curated["inc-1"]  # kept as curated, old text
+    # Kept as curated with the old text; the registry's new words beside it.
+    new_text = "Aged 21 years or older."
+    assert new_text in SHORT_ELIGIBILITY.replace("Aged 18", "Aged 21")
+    kept = stored(cli_store)["inc-1"]
+    assert kept == curated["inc-1"].model_copy(update={"registry_text": new_text})
+    shown = runner.invoke(cli, ["trials", "show", NCT])
+    assert f"  registry text now (changed since curation): {new_text}" in shown.output
 
 
 def test_a_file_that_undoes_a_curation_loads_with_a_warning(
@@ -147,3 +154,34 @@ def test_merge_keeps_a_rejected_criterion_over_a_new_suggestion() -> None:
 
     assert merged.trial.criteria == [rejected]
     assert merged.flags == [] and merged.kept_curated == 1
+
+
+def test_merge_keeps_a_changed_registry_text_beside_the_curated_one_and_drops_it_when_back() -> (
+    None
+):
+    record = {"nct_id": "NCT00000001", "title": "t", "conditions": [], "status": "RECRUITING"}
+    curated = Criterion(
+        id="inc-1",
+        type="inclusion",
+        text="Aged 18 years or older.",
+        rule=AgeRule(op="age", gte=18),
+        curated_by="J. Doe",
+    )
+    now = Criterion(
+        id="inc-1", type="inclusion", text="Aged 21 years or older.", review=True, encoding="text"
+    )
+    stored_trial = Trial.model_validate({**record, "criteria": [curated.model_dump()]})
+    draft = Trial.model_validate({**record, "criteria": [now.model_dump()]})
+
+    changed = merge(draft, stored_trial)
+
+    (kept,) = changed.trial.criteria
+    assert kept == curated.model_copy(update={"registry_text": "Aged 21 years or older."})
+    assert changed.flags and changed.flags[0].startswith("inc-1: curated, but the registry's text")
+    back = Trial.model_validate(
+        {**record, "criteria": [{**now.model_dump(), "text": curated.text}]}
+    )
+    (restored,) = merge(back, changed.trial).trial.criteria
+    assert restored == curated
+    with pytest.raises(ValueError, match="registry_text belongs to a curated criterion"):
+        Criterion.model_validate({**now.model_dump(), "registry_text": "x"})
