@@ -235,6 +235,15 @@ class Settings(BaseSettings):
         "any other is refused unread. Empty: no pull from `fhirServer`.",
     )
 
+    # The coordinator's pages (app/ui/).
+    ui_report_ttl_seconds: int = Field(
+        default=3600,
+        ge=60,
+        le=7 * 24 * 3600,
+        description="How long a match report kept for a CDS Hooks card's link stays readable "
+        "at /ui/reports/{id}; expired reports are deleted.",
+    )
+
     @field_validator("cds_fhir_servers", mode="before")
     @classmethod
     def _split_fhir_servers(cls, value: object) -> object:

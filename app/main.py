@@ -51,6 +51,7 @@ from app.store.repository import count_trials
 from app.store.session import make_engine, make_session_factory
 from app.ui import curation as ui_curation
 from app.ui import login as ui_login
+from app.ui import match_routes as ui_match
 from app.ui import routes as ui_routes
 from app.ui import workflow as ui_workflow
 from app.ui.errors import ui_api_error, ui_validation_error
@@ -245,6 +246,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cds_routes.router)
     app.include_router(ui_login.router, include_in_schema=False)
     app.include_router(ui_routes.router, include_in_schema=False)
+    app.include_router(ui_match.router, include_in_schema=False)
     app.include_router(ui_routes.assets, include_in_schema=False)
     app.include_router(ui_curation.router, include_in_schema=False)
     app.include_router(ui_workflow.router, include_in_schema=False)

@@ -2,14 +2,18 @@
 
 Example::
 
-    cards = cards_for(response, limit=3, source=Source(label="trialmatch", url=base))
+    cards = cards_for(response, limit=3, source=Source(label="trialmatch", url=base),
+                      report_url=f"{base}/ui/reports/{report_id}")
     cards[0].summary      # "Possibly eligible: NCT06949098, Total neoadjuvant therapy ..."
+    cards[0].links[0].url # ".../ui/reports/<id>#trial-NCT06949098": this trial in the report
 
 Every card is ``info``: a trial is an option to consider, never an alert. The summary is
 one sentence under 140 characters (the title is shortened to fit); the Markdown detail
 lists what a person must confirm and the data that is missing, each with the protocol's
-words; the link opens the trial's record on ClinicalTrials.gov. Cards carry the trials'
-words and the criteria's ids, never a fact from the patient's record.
+words. The first link opens the match report kept for this answer (app/store/match_reports.py)
+at the trial's section, when one was kept; the other, the trial's record on ClinicalTrials.gov.
+Cards carry the trials' words and the criteria's ids, never a fact from the patient's record
+(the report's link carries an opaque id only).
 """
 
 from __future__ import annotations
@@ -24,9 +28,14 @@ CTGOV_STUDY = "https://clinicaltrials.gov/study/"
 _STATUS_WORDS = {"eligible": "Eligible", "possibly_eligible": "Possibly eligible"}
 
 
-def cards_for(response: MatchResponse, *, limit: int, source: Source) -> list[Card]:
+REPORT_LINK_LABEL = "Open the match report in trialmatch"
+
+
+def cards_for(
+    response: MatchResponse, *, limit: int, source: Source, report_url: str | None = None
+) -> list[Card]:
     chosen = [m for m in response.matches if m.status in CARD_STATUSES][:limit]
-    return [_card(match, source) for match in chosen]
+    return [_card(match, source, report_url) for match in chosen]
 
 
 def summary(match: TrialMatch) -> str:
@@ -73,17 +82,24 @@ def detail(match: TrialMatch) -> str:
     return "\n".join(lines)
 
 
-def _card(match: TrialMatch, source: Source) -> Card:
+def _card(match: TrialMatch, source: Source, report_url: str | None) -> Card:
+    links = [
+        Link(
+            label=f"{match.trial} on ClinicalTrials.gov",
+            url=f"{CTGOV_STUDY}{match.trial}",
+            type="absolute",
+        )
+    ]
+    if report_url is not None:
+        # The report page's anchor of this trial (app/ui/templates/match_report.html).
+        report = Link(
+            label=REPORT_LINK_LABEL, url=f"{report_url}#trial-{match.trial}", type="absolute"
+        )
+        links.insert(0, report)
     return Card(
         summary=summary(match),
         detail=detail(match),
         indicator="info",
         source=source,
-        links=[
-            Link(
-                label=f"{match.trial} on ClinicalTrials.gov",
-                url=f"{CTGOV_STUDY}{match.trial}",
-                type="absolute",
-            )
-        ],
+        links=links,
     )

@@ -13,6 +13,9 @@ configured). Discovery is public: it describes the service and holds no patient 
 
 The call is matched by the same path as ``/v1/match`` (`match_record`, today's date, open
 trials, ineligible ones left out), and answers at most ``TRIALMATCH_CDS_CARD_LIMIT`` cards.
+When there are cards, the response is kept for ``TRIALMATCH_UI_REPORT_TTL_SECONDS`` under a
+random id (app/store/match_reports.py), and each card links to its trial in that report at
+``/ui/reports/{id}``.
 The pull and the match run under ``TRIALMATCH_CDS_DEADLINE_SECONDS``: past it the answer
 is ``{"cards": []}`` (the match thread is left to finish on its own), so a slow EHR never
 holds the clinician's screen. Every call writes one audit row (app/api/audit.py) with
@@ -28,6 +31,8 @@ from typing import Annotated
 import anyio
 from fastapi import APIRouter, Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.audit import AuditedRequest
 from app.api.library import LibraryDep
@@ -47,6 +52,7 @@ from app.fhir.smart import Auth, BearerAuth, NoAuth
 from app.matching.data_needs import observation_codes
 from app.matching.models import MatchResponse
 from app.matching.service import MatchOptions, match_record
+from app.store.match_reports import save_report
 
 log = logging.getLogger("trialmatch.cds_hooks")
 router = APIRouter(tags=["cds-hooks"])
@@ -192,9 +198,35 @@ async def patient_view(
         return CardsResponse(cards=[])
     base = runtime.base_url or str(request.base_url).rstrip("/")
     source = Source(label="trialmatch", url=base)
-    cards = cards_for(response, limit=runtime.settings.cds_card_limit, source=source)
+    limit = runtime.settings.cds_card_limit
+    report_url: str | None = None
+    if cards_for(response, limit=limit, source=source):  # a report is kept only to be linked
+        report_id = await _keep_report(request, runtime, response)
+        report_url = f"{base}/ui/reports/{report_id}" if report_id is not None else None
+    cards = cards_for(response, limit=limit, source=source, report_url=report_url)
     audit.set_trials_returned(len(cards))
     return CardsResponse(cards=cards)
+
+
+async def _keep_report(
+    request: Request, runtime: CdsHooksRuntime, response: MatchResponse
+) -> str | None:
+    """Keep the response for the cards' report link; None (cards without it) when the
+    store cannot: the cards are worth more to the clinician than the link."""
+    sessions: sessionmaker[Session] | None = getattr(request.app.state, "sessions", None)
+    if sessions is None:
+        return None
+    ttl = runtime.settings.ui_report_ttl_seconds
+
+    def save() -> str:
+        with sessions.begin() as session:
+            return save_report(session, response, ttl_seconds=ttl)
+
+    try:
+        return await anyio.to_thread.run_sync(save)
+    except SQLAlchemyError as exc:
+        log.warning("match report not kept (%s): cards sent without its link", type(exc).__name__)
+        return None
 
 
 async def _match(

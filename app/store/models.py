@@ -219,6 +219,23 @@ class UiSessionRow(Base):
     expires_at: Mapped[float] = mapped_column(Float, index=True)
 
 
+class MatchReportRow(Base):
+    """A match response kept for a short time, so that a CDS Hooks card can link to its
+    report page (migration 0008; app/store/match_reports.py).
+
+    The key is the SHA-256 of the report's random id: the id, which the link carries, is
+    not in the store, so the table alone opens no report. ``patient_ref`` is for the audit
+    row of each reading."""
+
+    __tablename__ = "match_reports"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    patient_ref: Mapped[str] = mapped_column(String(256))
+    response: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    created_at: Mapped[float] = mapped_column(Float)  # POSIX seconds
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
 class WorkflowEventRow(Base):
     """What a coordinator recorded about one patient's match to one trial (migration 0007;
     app/store/workflow.py). Rows are only ever added, never updated or deleted: the latest
