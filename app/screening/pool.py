@@ -73,8 +73,9 @@ def screen_chunks(
         initargs=(source, as_of, tuple(trial_ids) if trial_ids is not None else None),
     )
     pending: deque[Future[list[PatientResult]]] = deque()
+    source_chunks = iter(chunks)
     try:
-        for chunk in chunks:
+        for chunk in source_chunks:
             pending.append(pool.submit(_screen_chunk, chunk))
             if len(pending) >= bound:
                 yield from pending.popleft().result()
@@ -84,3 +85,7 @@ def screen_chunks(
         raise ScreeningFailed("a screening worker stopped before its chunk was done") from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        # A generator source (the DuckDB engine) closes its connection and scratch folder.
+        close = getattr(source_chunks, "close", None)
+        if close is not None:
+            close()
