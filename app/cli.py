@@ -1,4 +1,5 @@
-"""The `trialmatch` command line: serve, db, trials, criteria, match, audit, api-key, openapi.
+"""The `trialmatch` command line: serve, db, trials, criteria, match, screen, audit, api-key,
+openapi.
 
 Example::
 
@@ -8,6 +9,7 @@ Example::
     trialmatch trials curate NCT03377387 inc-0.b --accept --by "J. Doe"
     trialmatch criteria check             # validate criteria/ and run every worked example
     trialmatch criteria export            # regenerate criteria/schema.json and VOCABULARY.md
+    trialmatch screen export/ --out results.csv  # every patient of a Bulk NDJSON export
     trialmatch audit --since 24h          # who asked for which patient
     trialmatch openapi export             # rewrite openapi/openapi.json from the app
     trialmatch serve                      # run the service
@@ -29,6 +31,7 @@ from app.auth.cli import api_key_cli
 from app.auth.loopback import UnsafeBind, ensure_safe_bind
 from app.config import REPO_ROOT, Settings, get_settings
 from app.limits.client_address import uvicorn_proxy_options
+from app.screening.cli import screen_command
 from app.store.audit_cli import audit_command
 from app.store.trials_cli import curate_command, list_command, remove_command, show_command
 
@@ -41,6 +44,7 @@ cli.add_typer(trials_cli, name="trials")
 cli.add_typer(openapi_cli, name="openapi")
 cli.add_typer(api_key_cli, name="api-key")
 cli.command("audit")(audit_command)
+cli.command("screen")(screen_command)
 trials_cli.command("list")(list_command)
 trials_cli.command("show")(show_command)
 trials_cli.command("remove")(remove_command)
