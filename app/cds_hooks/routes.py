@@ -220,7 +220,12 @@ async def _keep_report(
 
     def save() -> str:
         with sessions.begin() as session:
-            return save_report(session, response, ttl_seconds=ttl)
+            return save_report(
+                session,
+                response.model_dump(mode="json"),
+                patient_ref=response.patient,
+                ttl_seconds=ttl,
+            )
 
     try:
         return await anyio.to_thread.run_sync(save)

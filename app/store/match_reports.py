@@ -21,11 +21,11 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.matching.models import MatchResponse
 from app.store.models import MatchReportRow
 
 ID_BYTES = 32
@@ -35,7 +35,8 @@ REPORT_ID = re.compile(r"[A-Za-z0-9_-]{43}")
 
 @dataclass(frozen=True)
 class KeptReport:
-    response: MatchResponse
+    # The /v1/match response as JSON: the store knows no model of the layers above it.
+    response: dict[str, Any]
     patient_ref: str
     created_at: float
     expires_at: float
@@ -53,7 +54,12 @@ def purge_expired(session: Session, *, now: float | None = None) -> int:
 
 
 def save_report(
-    session: Session, response: MatchResponse, *, ttl_seconds: float, now: float | None = None
+    session: Session,
+    response: dict[str, Any],
+    *,
+    patient_ref: str,
+    ttl_seconds: float,
+    now: float | None = None,
 ) -> str:
     """Keep `response` for `ttl_seconds`; returns the new report's id (for its URL).
     The caller's transaction commits it."""
@@ -63,8 +69,8 @@ def save_report(
     session.add(
         MatchReportRow(
             key=_key(report_id),
-            patient_ref=response.patient,
-            response=response.model_dump(mode="json"),
+            patient_ref=patient_ref,
+            response=response,
             created_at=moment,
             expires_at=moment + ttl_seconds,
         )
@@ -83,7 +89,7 @@ def load_report(session: Session, report_id: str, *, now: float | None = None) -
     if row is None or row.expires_at <= moment:
         return None
     return KeptReport(
-        response=MatchResponse.model_validate(row.response),
+        response=row.response,
         patient_ref=row.patient_ref,
         created_at=row.created_at,
         expires_at=row.expires_at,

@@ -160,8 +160,7 @@ async def kept_report(
             "No match report has this link, or it has expired. Match the patient again.",
             status_code=404,
         )
+    response = MatchResponse.model_validate(kept.response)
     audit.set_patient(kept.patient_ref)
-    audit.set_trials_returned(len(kept.response.matches))
-    return _report_page(
-        request, kept.response, source="a CDS Hooks card", kept_until=kept.expires_at
-    )
+    audit.set_trials_returned(len(response.matches))
+    return _report_page(request, response, source="a CDS Hooks card", kept_until=kept.expires_at)

@@ -26,6 +26,17 @@ def a_response() -> MatchResponse:
     return match_record(record, library, options)
 
 
+def keep(session: Session, response: MatchResponse, *, ttl_seconds: float, now: float) -> str:
+    """As the CDS Hooks service keeps its answer (app/cds_hooks/routes.py)."""
+    return save_report(
+        session,
+        response.model_dump(mode="json"),
+        patient_ref=response.patient,
+        ttl_seconds=ttl_seconds,
+        now=now,
+    )
+
+
 def rows(sessions: sessionmaker[Session]) -> int:
     with sessions() as session:
         return int(session.execute(select(func.count()).select_from(MatchReportRow)).scalar_one())
@@ -34,12 +45,14 @@ def rows(sessions: sessionmaker[Session]) -> int:
 def test_a_saved_report_reads_back_whole_until_it_expires(sessions: sessionmaker[Session]) -> None:
     response = a_response()
     with sessions.begin() as session:
-        report_id = save_report(session, response, ttl_seconds=600, now=NOW)
+        report_id = keep(session, response, ttl_seconds=600, now=NOW)
     assert REPORT_ID.fullmatch(report_id)
     with sessions() as session:
         kept = load_report(session, report_id, now=NOW + 599)
         assert kept is not None
-        assert kept.response == response  # facts, verdicts, library version: all of it
+        assert (
+            MatchResponse.model_validate(kept.response) == response
+        )  # facts, verdicts, library version: all of it
         assert kept.patient_ref == "Patient/rectal-early-low"
         assert kept.expires_at == NOW + 600
         assert load_report(session, report_id, now=NOW + 600) is None
@@ -50,8 +63,8 @@ def test_the_id_is_not_in_the_store_and_each_save_gets_a_new_one(
 ) -> None:
     response = a_response()
     with sessions.begin() as session:
-        first = save_report(session, response, ttl_seconds=600, now=NOW)
-        second = save_report(session, response, ttl_seconds=600, now=NOW)
+        first = keep(session, response, ttl_seconds=600, now=NOW)
+        second = keep(session, response, ttl_seconds=600, now=NOW)
     assert first != second
     with sessions() as session:
         keys = set(session.execute(select(MatchReportRow.key)).scalars())
@@ -60,7 +73,7 @@ def test_the_id_is_not_in_the_store_and_each_save_gets_a_new_one(
 
 def test_unknown_and_malformed_ids_find_nothing(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
-        report_id = save_report(session, a_response(), ttl_seconds=600, now=NOW)
+        report_id = keep(session, a_response(), ttl_seconds=600, now=NOW)
     with sessions() as session:
         assert load_report(session, "A" * 43, now=NOW) is None
         assert load_report(session, report_id[:-1], now=NOW) is None
@@ -73,11 +86,11 @@ def test_expired_reports_are_deleted_when_another_is_saved(
 ) -> None:
     response = a_response()
     with sessions.begin() as session:
-        old = save_report(session, response, ttl_seconds=60, now=NOW)
-        save_report(session, response, ttl_seconds=3600, now=NOW)
+        old = keep(session, response, ttl_seconds=60, now=NOW)
+        keep(session, response, ttl_seconds=3600, now=NOW)
     assert rows(sessions) == 2
     with sessions.begin() as session:
-        fresh = save_report(session, response, ttl_seconds=60, now=NOW + 61)
+        fresh = keep(session, response, ttl_seconds=60, now=NOW + 61)
     assert rows(sessions) == 2  # the first expired and went; the long one and the new stay
     with sessions() as session:
         assert load_report(session, old, now=NOW + 61) is None
