@@ -109,17 +109,18 @@ def live_service(tmp_dir: Path, **settings_overrides: Any) -> Iterator[str]:
     """The real app under uvicorn in a thread on a free loopback port; yields its base URL.
 
     A new SQLite store in `tmp_dir`, loaded from the bundled library (criteria/) on start;
-    `settings_overrides` are further `Settings` (``api_keys=...`` to require a sign-in).
+    `settings_overrides` are further `Settings` or replace these (``api_keys=...`` to require
+    a sign-in, ``criteria_dir=...`` for another library).
     """
     port = free_port()
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_dir / 'store.db'}",
-        criteria_dir=REPO_ROOT / "criteria",
-        port=port,
+    options: dict[str, Any] = {
+        "database_url": f"sqlite:///{tmp_dir / 'store.db'}",
+        "criteria_dir": REPO_ROOT / "criteria",
+        "port": port,
         # A test clicks faster than a person; the limiter is tested on its own.
-        rate_limit_per_minute=0,
-        **settings_overrides,
-    )
+        "rate_limit_per_minute": 0,
+    }
+    settings = Settings(**(options | settings_overrides))
     config = uvicorn.Config(
         create_app(settings), host="127.0.0.1", port=port, loop="asyncio", log_level="warning"
     )
