@@ -35,10 +35,11 @@ import anyio
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.auth.loopback import auth_configured
 from app.auth.middleware import auth_outcome
 from app.auth.principal import Principal, Scope
 from app.errors import ApiError
-from app.store.ui_sessions import UiSession, find_session, open_session
+from app.store.ui_sessions import UiSession, close_session, find_session, open_session
 from app.ui import cookie
 from app.ui.pages import CSRF_STATE, PRINCIPAL_STATE
 
@@ -94,14 +95,25 @@ async def browser_session(request: Request) -> UiSession:
 
 
 def use_session(request: Request, current: UiSession) -> None:
-    """Make `current` the request's session (after sign-in or sign-out, too)."""
+    """Make `current` the request's session."""
     setattr(request.state, _SESSION_STATE, current)
     setattr(request.state, CSRF_STATE, current.csrf_token)
 
 
-def _auth_configured(request: Request) -> bool:
-    # Unconfigured, the only refusal is a caller off this machine: no cookie overrides it.
-    return bool(request.app.state.authenticator.configured)
+async def replace_session(request: Request, principal: Principal | None) -> None:
+    """Close the request's session and open a new one for `principal` (sign-in; None:
+    sign-out), whose cookie the page will set. Never the old id with new rights."""
+    before = await browser_session(request)
+    sessions = store_sessions(request)
+
+    def replace() -> UiSession:
+        with sessions.begin() as session:
+            close_session(session, before.cookie_id)
+            return open_session(session, principal, ttl_seconds=session_ttl(request))
+
+    opened = await anyio.to_thread.run_sync(replace)
+    cookie.remember(request, opened)
+    use_session(request, opened)
 
 
 def _sent_credential(request: Request) -> bool:
@@ -116,7 +128,9 @@ async def current_principal(request: Request) -> Principal | None:
         raise RuntimeError("install_security() was not called on this app")
     if outcome.principal is not None:
         principal: Principal | None = outcome.principal
-    elif outcome.error is not None and (_sent_credential(request) or not _auth_configured(request)):
+    elif outcome.error is not None and (
+        _sent_credential(request) or not auth_configured(request.app.state.settings)
+    ):
         # A bad header credential, or a caller off this machine when only loopback is served.
         detail = outcome.error.details[0]
         raise UiRefusal(detail.type, detail.msg, status_code=outcome.error.status_code)

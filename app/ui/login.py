@@ -15,22 +15,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import anyio
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import Headers
 
+from app.auth.loopback import auth_configured
 from app.errors import ApiError
-from app.store.ui_sessions import UiSession, close_session, open_session
-from app.ui import cookie
-from app.ui.access import (
-    CsrfChecked,
-    browser_session,
-    current_principal,
-    session_ttl,
-    store_sessions,
-    use_session,
-)
+from app.ui.access import CsrfChecked, current_principal, replace_session
 from app.ui.pages import redirect, render
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -44,17 +35,17 @@ def safe_next(value: str | None) -> str:
     return HOME
 
 
-def _configured(request: Request) -> bool:
-    return bool(request.app.state.authenticator.configured)
-
-
 @router.get("/login", response_class=HTMLResponse)
 async def login_form(request: Request, next: str | None = None) -> HTMLResponse:
     await current_principal(request)
     return render(
         request,
         "login.html",
-        {"next": safe_next(next), "configured": _configured(request), "error": None},
+        {
+            "next": safe_next(next),
+            "configured": auth_configured(request.app.state.settings),
+            "error": None,
+        },
     )
 
 
@@ -64,7 +55,6 @@ async def login(
     credential: Annotated[str, Form(max_length=8192)] = "",
     next: Annotated[str, Form(max_length=2048)] = HOME,
 ) -> Response:
-    before = await browser_session(request)
     target = safe_next(next)
     try:
         principal = await request.app.state.authenticator.authenticate(
@@ -77,35 +67,16 @@ async def login(
             "login.html",
             {
                 "next": target,
-                "configured": _configured(request),
+                "configured": auth_configured(request.app.state.settings),
                 "error": exc.details[0].msg,
             },
             status_code=401,
         )
-    sessions = store_sessions(request)
-
-    def sign_in() -> UiSession:
-        with sessions.begin() as session:
-            close_session(session, before.cookie_id)
-            return open_session(session, principal, ttl_seconds=session_ttl(request))
-
-    opened = await anyio.to_thread.run_sync(sign_in)
-    cookie.remember(request, opened)
-    use_session(request, opened)
+    await replace_session(request, principal)
     return redirect(request, target)
 
 
 @router.post("/logout", dependencies=[CsrfChecked])
 async def logout(request: Request) -> Response:
-    before = await browser_session(request)
-    sessions = store_sessions(request)
-
-    def sign_out() -> UiSession:
-        with sessions.begin() as session:
-            close_session(session, before.cookie_id)
-            return open_session(session, None, ttl_seconds=session_ttl(request))
-
-    opened = await anyio.to_thread.run_sync(sign_out)
-    cookie.remember(request, opened)
-    use_session(request, opened)
+    await replace_session(request, None)
     return redirect(request, "/ui/login")
