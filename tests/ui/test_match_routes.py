@@ -384,3 +384,55 @@ def test_an_unknown_or_expired_report_is_a_404_page(local: TestClient) -> None:
 def test_the_routes_are_not_in_the_openapi_document(local: TestClient) -> None:
     paths = local.get("/openapi.json").json()["paths"]
     assert not [p for p in paths if p.startswith("/ui/")]
+
+
+def _as_transaction(bundle: dict[str, Any]) -> dict[str, Any]:
+    """The Bundle as an integration engine often sends it: a transaction whose entries
+    carry urn:uuid fullUrls and requests, subjects pointing at the Patient's urn:uuid."""
+    patient_urn = "urn:uuid:6f1d2a7e-8c43-4b8e-9a51-3c2f0e7d9b10"
+    entries = []
+    for index, entry in enumerate(bundle["entry"]):
+        resource = dict(entry["resource"])
+        kind = resource["resourceType"]
+        url = patient_urn if kind == "Patient" else f"urn:uuid:00000000-0000-4000-8000-{index:012d}"
+        if "subject" in resource:
+            resource["subject"] = {"reference": patient_urn}
+        entries.append(
+            {"fullUrl": url, "resource": resource, "request": {"method": "POST", "url": kind}}
+        )
+    return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+
+
+def _verge_in_mm_month_only(bundle: dict[str, Any]) -> dict[str, Any]:
+    """The distance from the anal verge in millimetres, dated to the month only."""
+    changed = json.loads(json.dumps(bundle))
+    for entry in changed["entry"]:
+        resource = entry["resource"]
+        codes = [c.get("code") for c in resource.get("code", {}).get("coding", [])]
+        if resource["resourceType"] == "Observation" and "33748-5" in codes:
+            resource["valueQuantity"] = {
+                "value": 50,
+                "unit": "mm",
+                "system": "http://unitsofmeasure.org",
+                "code": "mm",
+            }
+            resource["effectiveDateTime"] = "2026-10"
+    return changed
+
+
+@pytest.mark.parametrize("shape", [_as_transaction, _verge_in_mm_month_only])
+def test_hospital_shapes_of_a_bundle_give_the_report_of_v1_match(
+    local: TestClient, shape: Any
+) -> None:
+    body = json.dumps(shape(example("rectal_early_low_eligible"))).encode()
+    response = local.post(
+        "/ui/match",
+        data={
+            "csrf_token": token(local),
+            "bundle": body.decode(),
+            "as_of": AS_OF,
+            "include_ineligible": "true",
+        },
+    )
+    assert response.status_code == 200, response.text[:300]
+    assert ranked(parse_html(response.text)) == api_ranking(local, body)
