@@ -22,6 +22,7 @@ as /v1/match reads a Bundle without that Medication.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -103,13 +104,39 @@ LINES_SQL = f"""(
 _GROUPED = ", ".join(_sql_string(t) for t in GROUPED_TYPES)
 
 
+# Measured here: below about 100 MB a DuckDB thread cannot run this query at all (its RE2
+# programs and JSON reader buffers count against the limit, and the sort needs room before
+# it spills), so a small limit gets fewer threads instead of an out-of-memory error.
+MEMORY_PER_THREAD = 128 * 1000**2
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b\s*$", re.IGNORECASE)
+
+
+def memory_bytes(limit: str) -> int | None:
+    """DuckDB's reading of a size ('1GB' = 10^9 bytes, '1GiB' = 2^30); None if not a size."""
+    match = _SIZE.match(limit)
+    if match is None:
+        return None
+    number, prefix, binary = match.groups()
+    power = " KMGT".index(prefix.upper() or " ")
+    return int(float(number) * (1024 if binary else 1000) ** power)
+
+
 @dataclass(frozen=True)
 class DuckDBSettings:
-    """The connection's limits. ``temp_directory`` None: a new temporary folder per run."""
+    """The connection's limits. ``temp_directory`` None: a new temporary folder per run.
+    ``threads`` is an upper bound: at most one thread per `MEMORY_PER_THREAD` of
+    ``memory_limit`` is used (`effective_threads`)."""
 
     memory_limit: str = "1GB"
     threads: int = 2
     temp_directory: Path | None = None
+
+    @property
+    def effective_threads(self) -> int:
+        limit = memory_bytes(self.memory_limit)
+        if limit is None:
+            return self.threads
+        return max(1, min(self.threads, limit // MEMORY_PER_THREAD))
 
 
 @dataclass(frozen=True)
@@ -148,7 +175,7 @@ class NdjsonPopulation:
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         with tempfile.TemporaryDirectory(prefix="trialmatch-duckdb-") as scratch:
             temp = self.settings.temp_directory or Path(scratch)
-            con = duckdb.connect(config={"threads": self.settings.threads})
+            con = duckdb.connect(config={"threads": self.settings.effective_threads})
             try:
                 con.execute(f"SET memory_limit = {_sql_string(self.settings.memory_limit)}")
                 con.execute(f"SET temp_directory = {_sql_string(str(temp))}")
