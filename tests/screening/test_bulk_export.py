@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.eligibility.library import Library
-from app.screening.bulk_export import ExportRequest, export_types, run_export
+from app.errors import UpstreamError
+from app.screening.bulk_export import ExportRequest, export, export_types, run_export
 from app.screening.core import bundle_of
 from app.screening.duckdb_engine import NdjsonPopulation
 from app.screening.library_source import LibrarySource
@@ -48,3 +52,24 @@ def test_exported_folder_screens_as_v1_match_patient_by_patient(
         assert [
             (row.trial, row.status, list(row.unmet), list(row.missing)) for row in got.rows
         ] == [(m["trial"], m["status"], m["unmet"], m["missing"]) for m in want], patient["id"]
+
+
+def test_an_accepted_export_without_a_status_url_is_a_stable_error(tmp_path: Path) -> None:
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("Prefer", ""))
+        return httpx.Response(202)
+
+    settings = Settings(fhir_base_url="https://ehr.example/fhir")
+    with pytest.raises(UpstreamError) as raised:
+        asyncio.run(
+            export(
+                settings,
+                ExportRequest(types=("Patient",)),
+                tmp_path,
+                transport=httpx.MockTransport(answer),
+            )
+        )
+    assert raised.value.details[0].type == "export.failed"
+    assert seen == ["respond-async"]
