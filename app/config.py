@@ -118,6 +118,12 @@ class Settings(BaseSettings):
         default=5000, ge=1, description="Most resources read per patient, over all searches."
     )
 
+    bulk_export_deadline_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="Deadline in seconds for one Bulk Data $export, polling and downloads.",
+    )
+
     @model_validator(mode="after")
     def _fhir_auth_complete(self) -> Settings:
         # Fail at start-up, not on the first patient pulled.
