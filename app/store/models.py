@@ -257,3 +257,46 @@ class WorkflowEventRow(Base):
     note: Mapped[str | None] = mapped_column(Text)  # at most 2000 characters (app-checked)
     recorded_by: Mapped[str] = mapped_column(Text)  # the principal's client id
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ScreeningJobRow(Base):
+    """One population screening (app/store/screenings.py). ``status`` becomes
+    ``completed`` only in the transaction that writes its last results."""
+
+    __tablename__ = "screening_jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    trials: Mapped[list[str]] = mapped_column(JsonDocument)
+    source: Mapped[dict[str, Any]] = mapped_column(JsonDocument)  # no secrets
+    as_of: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    error_type: Mapped[str | None] = mapped_column(String(64))
+    patients_done: Mapped[int] = mapped_column(Integer, default=0)
+    patients_total: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[float] = mapped_column(Float)  # POSIX seconds
+    started_at: Mapped[float | None] = mapped_column(Float)
+    finished_at: Mapped[float | None] = mapped_column(Float)
+    heartbeat_at: Mapped[float | None] = mapped_column(Float)
+    runner_id: Mapped[str | None] = mapped_column(String(64))
+    transaction_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    previous_job_id: Mapped[str | None] = mapped_column(String(32))
+
+
+class ScreeningResultRow(Base):
+    """One patient's verdict on one trial in a job (or one row with ``error_type`` and no
+    trial when the patient could not be screened)."""
+
+    __tablename__ = "screening_results"
+    __table_args__ = (Index("ix_screening_results_job_id_id", "job_id", "id"),)
+
+    id: Mapped[int] = mapped_column(AuditId, primary_key=True)
+    job_id: Mapped[str] = mapped_column(String(32), ForeignKey("screening_jobs.id"))
+    patient_key: Mapped[str] = mapped_column(String(256))
+    patient_ref: Mapped[str | None] = mapped_column(String(256))
+    trial: Mapped[str | None] = mapped_column(String(11))
+    status: Mapped[str | None] = mapped_column(String(32))
+    unmet: Mapped[list[str]] = mapped_column(JsonDocument)
+    missing: Mapped[list[str]] = mapped_column(JsonDocument)
+    review: Mapped[list[str]] = mapped_column(JsonDocument)
+    error_type: Mapped[str | None] = mapped_column(String(64))
+    input_digest: Mapped[str | None] = mapped_column(String(64))
