@@ -459,7 +459,7 @@ class FhirClient:
         if status in RETRY_STATUSES or status >= 500:
             # Busy or failing, whatever its OperationOutcome says; retries are spent by now.
             raise _unavailable(
-                f"The EHR's FHIR server answered HTTP {status}.", _retry_after(response)
+                f"The EHR's FHIR server answered HTTP {status}.", retry_after_seconds(response)
             )
         body = _parse(response) if status == 200 or _is_json(response) else None
         if status != 200:
@@ -501,7 +501,7 @@ class FhirClient:
                 await asyncio.sleep(self._backoff(attempt))
                 continue
             status = response.status_code
-            asked = _retry_after(response)
+            asked = retry_after_seconds(response)
             if asked is not None:
                 pull.retry_after = asked
             if status == 401 and not reauthenticated and self._auth.rejected(headers):
@@ -524,13 +524,13 @@ class FhirClient:
 
     def _retry_delay(self, response: httpx.Response, attempt: int) -> float | None:
         """Seconds to wait before retrying; None if the server asks for too long a wait."""
-        delay = _retry_after(response)
+        delay = retry_after_seconds(response)
         if delay is None:
             return self._backoff(attempt)
         return delay if delay <= self._options.retry_after_max else None
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def retry_after_seconds(response: httpx.Response) -> float | None:
     """The response's Retry-After in seconds from now (delay-seconds or an HTTP date); None
     when it has none or it cannot be read."""
     value = response.headers.get("Retry-After")

@@ -26,7 +26,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urljoin
@@ -37,6 +36,7 @@ import orjson
 from app.config import Settings
 from app.eligibility.library import Library
 from app.errors import UpstreamError
+from app.fhir.client import retry_after_seconds
 from app.fhir.record import FHIR_ID, READ_TYPES
 from app.fhir.smart import Auth, auth_from_settings
 from app.matching.data_needs import observation_codes
@@ -143,18 +143,9 @@ def _keys_in(files: tuple[Path, ...]) -> set[str]:
 
 
 def _retry_after(response: httpx.Response, fallback: float) -> float:
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return fallback
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return fallback
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    """The server's Retry-After (as the FHIR client reads it), else our back-off."""
+    asked = retry_after_seconds(response)
+    return fallback if asked is None else asked
 
 
 class _Session:
